@@ -1,0 +1,9 @@
+"""Local single-machine settings: the default for `salesdesk serve` and `manage.py`."""
+
+from .base import *  # noqa: F403
+from .base import SECRET_KEY, env_bool
+
+DEBUG = env_bool("DEBUG", False)
+# A fixed development key is acceptable only because this module never runs in production;
+# production.py refuses to start without SECRET_KEY.
+SECRET_KEY = SECRET_KEY or "salesdesk-local-development-key-not-for-production"  # noqa: S105

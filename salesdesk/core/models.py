@@ -1,0 +1,126 @@
+"""Primitives shared by every domain app: timestamps, soft delete, optimistic locking, audit."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class SoftDeleteQuerySet(models.QuerySet):
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def deleted(self):
+        return self.filter(deleted_at__isnull=False)
+
+
+class AliveManager(models.Manager.from_queryset(SoftDeleteQuerySet)):
+    """The default manager of soft-deletable models: deleted rows are invisible."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class AllRowsManager(models.Manager.from_queryset(SoftDeleteQuerySet)):
+    """Every row, deleted or not: for the recycle bin and for restores."""
+
+
+class SoftDeleteModel(models.Model):
+    """Deletion moves a record to the recycle bin (DAT-4); see salesdesk.core.recycle."""
+
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, db_index=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deleted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = AliveManager()
+    all_objects = AllRowsManager()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "all_objects"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class VersionedModel(models.Model):
+    """Optimistic locking (convention 5): every edit bumps `version`; see core.locking."""
+
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        abstract = True
+
+
+class AuditEvent(models.Model):
+    """A security event (DAT-4): logins, failures, permission changes, exports, token use."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("Signed in")
+        LOGIN_FAILED = "login_failed", _("Sign-in failed")
+        LOCKED_OUT = "locked_out", _("Locked out")
+        LOGOUT = "logout", _("Signed out")
+        SESSION_EXPIRED = "session_expired", _("Session expired")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        TOTP_ENABLED = "totp_enabled", _("Two-factor sign-in enabled")
+        TOTP_DISABLED = "totp_disabled", _("Two-factor sign-in disabled")
+        RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
+        TOKEN_CREATED = "token_created", _("API token created")
+        TOKEN_REVOKED = "token_revoked", _("API token revoked")
+        TOKEN_USED = "token_used", _("API token used")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        PERMISSION_CHANGED = "permission_changed", _("Role permissions changed")
+        USER_CREATED = "user_created", _("User created")
+        USER_DEACTIVATED = "user_deactivated", _("User deactivated")
+        USER_REACTIVATED = "user_reactivated", _("User reactivated")
+        UNIT_CHANGED = "unit_changed", _("Organisation changed")
+        EXPORT = "export", _("Data exported")
+        RECORD_DELETED = "record_deleted", _("Record deleted")
+        RECORD_RESTORED = "record_restored", _("Record restored")
+        RECORD_PURGED = "record_purged", _("Record purged")
+        SHARE_CHANGED = "share_changed", _("Sharing changed")
+        BACKUP = "backup", _("Backup made")
+
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("event"), max_length=32, choices=Kind.choices, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    target_type = models.CharField(_("target type"), max_length=100, blank=True)
+    target_id = models.CharField(_("target id"), max_length=64, blank=True)
+    target_repr = models.CharField(_("target"), max_length=200, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [models.Index(fields=["kind", "-created_at"], name="core_audit_kind_time")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind} {self.username}"
