@@ -124,3 +124,33 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind} {self.username}"
+
+
+class Notification(models.Model):
+    """An in-app notification or to-do for one user (the bell in the top bar)."""
+
+    class Level(models.TextChoices):
+        INFO = "info", _("Information")
+        TODO = "todo", _("To-do")
+        WARNING = "warning", _("Warning")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.INFO)
+    kind = models.CharField(_("kind"), max_length=40, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="core_notif_user_unread")]
+
+    def __str__(self) -> str:
+        return self.title

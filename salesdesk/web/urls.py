@@ -1,8 +1,10 @@
-from django.urls import path
-from django.views.generic import TemplateView
+"""Web UI URLs. Each area has its own module under salesdesk/web/."""
+
+from django.urls import include, path
 
 app_name = "web"
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="base.html"), name="home"),
-    path("login/", TemplateView.as_view(template_name="base.html"), name="login"),
+    path("", include("salesdesk.web.shell.urls")),
+    path("account/", include("salesdesk.web.account.urls")),
+    path("settings/", include("salesdesk.web.settings_pages.urls")),
 ]
