@@ -26,12 +26,19 @@ def make_unit(name: str, kind: str, parent: OrgUnit | None = None) -> OrgUnit:
     return unit
 
 
-def make_user(username: str, role_code: str, unit: OrgUnit | None, reports_to: User | None = None,
-              **fields) -> User:
+def make_user(
+    username: str, role_code: str, unit: OrgUnit | None, reports_to: User | None = None, **fields
+) -> User:
     role = Role.objects.get(code=role_code)
-    user = User(username=username, role=role, unit=unit, reports_to=reports_to,
-                display_name=fields.pop("display_name", username.title()),
-                is_staff=role.can_configure, **fields)
+    user = User(
+        username=username,
+        role=role,
+        unit=unit,
+        reports_to=reports_to,
+        display_name=fields.pop("display_name", username.title()),
+        is_staff=role.can_configure,
+        **fields,
+    )
     user.set_password(PASSWORD)
     user.save()
     return user

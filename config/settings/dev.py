@@ -6,4 +6,4 @@ from .base import SECRET_KEY, env_bool
 DEBUG = env_bool("DEBUG", False)
 # A fixed development key is acceptable only because this module never runs in production;
 # production.py refuses to start without SECRET_KEY.
-SECRET_KEY = SECRET_KEY or "salesdesk-local-development-key-not-for-production"  # noqa: S105
+SECRET_KEY = SECRET_KEY or "salesdesk-local-development-key-not-for-production"

@@ -40,15 +40,15 @@ def changes_since(instance: models.Model, version: int) -> list[dict[str, Any]]:
         fields: list[str] = []
         if previous is not None:
             delta = record.diff_against(previous)
-            fields = [str(instance._meta.get_field(c.field).verbose_name) for c in delta.changes
-                      if c.field not in {"version", "updated_at"}]
-        out.append({"by": by, "at": record.history_date, "fields": fields})
+            fields = [c.field for c in delta.changes if c.field not in {"version", "updated_at"}]
+        labels = [str(instance._meta.get_field(f).verbose_name) for f in fields]
+        out.append({"by": by, "at": record.history_date, "fields": fields, "labels": labels})
         previous = record
     return out
 
 
 def save_versioned(
-    instance: models.Model, *, expected_version: int | None, fields: list[str]
+    instance: models.Model, *, expected_version: int | None, fields: list[str], actor=None
 ) -> models.Model:
     """Save `fields` of `instance` only if its version is still `expected_version`.
 
@@ -65,6 +65,10 @@ def save_versioned(
         current = model._base_manager.get(pk=instance.pk)
         raise StaleEditError(current, changes_since(current, expected_version))
     instance.version = expected_version + 1
-    update_fields = sorted({*fields, "version"} | ({"updated_at"} if hasattr(instance, "updated_at") else set()))
+    if actor is not None:
+        instance._history_user = actor  # field history records who made the change
+    update_fields = sorted(
+        {*fields, "version"} | ({"updated_at"} if hasattr(instance, "updated_at") else set())
+    )
     instance.save(update_fields=update_fields)
     return instance

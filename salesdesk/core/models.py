@@ -150,7 +150,9 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="core_notif_user_unread")]
+        indexes = [
+            models.Index(fields=["user", "read_at", "-created_at"], name="core_notif_user_unread")
+        ]
 
     def __str__(self) -> str:
         return self.title

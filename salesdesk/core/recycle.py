@@ -82,7 +82,9 @@ def record_soft_delete(*, model, pk, actor, request=None) -> models.Model:
         instance.deleted_by = actor
         instance._change_reason = "deleted"
         instance.save(update_fields=["deleted_at", "deleted_by"])
-        audit_record(kind=AuditEvent.Kind.RECORD_DELETED, actor=actor, request=request, target=instance)
+        audit_record(
+            kind=AuditEvent.Kind.RECORD_DELETED, actor=actor, request=request, target=instance
+        )
     return instance
 
 
@@ -101,7 +103,9 @@ def record_restore(*, model, pk, actor, request=None) -> models.Model:
         instance.deleted_by = None
         instance._change_reason = "restored"
         instance.save(update_fields=["deleted_at", "deleted_by"])
-        audit_record(kind=AuditEvent.Kind.RECORD_RESTORED, actor=actor, request=request, target=instance)
+        audit_record(
+            kind=AuditEvent.Kind.RECORD_RESTORED, actor=actor, request=request, target=instance
+        )
     return instance
 
 
@@ -113,7 +117,9 @@ def record_purge(*, model, pk, actor, request=None) -> None:
         instance = _scoped(model, actor, deleted=True).filter(pk=pk).first()
         if instance is None:
             raise model.DoesNotExist
-        audit_record(kind=AuditEvent.Kind.RECORD_PURGED, actor=actor, request=request, target=instance)
+        audit_record(
+            kind=AuditEvent.Kind.RECORD_PURGED, actor=actor, request=request, target=instance
+        )
         instance.delete()
 
 

@@ -184,7 +184,10 @@ class User(AbstractUser, VersionedModel):
         Role, verbose_name=_("role"), null=True, blank=True, on_delete=models.PROTECT
     )
     language = models.CharField(
-        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES,
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
         help_text=_("Empty: follow the browser."),
     )
     time_zone = models.CharField(_("time zone"), max_length=50, blank=True)
@@ -246,7 +249,7 @@ class User(AbstractUser, VersionedModel):
 
 
 class Share(TimeStampedModel):
-    """An explicit share of one record with a named colleague (团队成员), read-only or read-write."""
+    """An explicit share of one record with a named colleague (团队成员): read or write."""
 
     class Access(models.TextChoices):
         READ = "read", _("Read only")
@@ -314,6 +317,9 @@ class RecoveryCode(models.Model):
     class Meta:
         verbose_name = _("recovery code")
         verbose_name_plural = _("recovery codes")
+
+    def __str__(self) -> str:
+        return f"recovery code {self.pk} of user {self.user_id}"
 
 
 class BusinessQuerySet(ScopedQuerySet):

@@ -33,9 +33,14 @@ def user_search(user: User, query: str, *, limit: int = 8) -> list[User]:
     query = query.strip()
     if not query:
         return []
-    q = (Q(username__icontains=query) | Q(display_name__icontains=query)
-         | Q(first_name__icontains=query) | Q(last_name__icontains=query)
-         | Q(email__icontains=query) | Q(phone__icontains=query))
+    q = (
+        Q(username__icontains=query)
+        | Q(display_name__icontains=query)
+        | Q(first_name__icontains=query)
+        | Q(last_name__icontains=query)
+        | Q(email__icontains=query)
+        | Q(phone__icontains=query)
+    )
     return list(users_visible(user).filter(q).order_by("-is_active", "username")[:limit])
 
 

@@ -1,4 +1,4 @@
-"""Writes for the organisation: units, users, roles (ORG-1, ORG-3). Keyword-only, one transaction."""
+"""Writes for the organisation: units, users, roles (ORG-1, ORG-3); one transaction each."""
 
 from __future__ import annotations
 
@@ -65,24 +65,45 @@ def _check_unit_parent(*, actor: User, parent: OrgUnit | None, unit: OrgUnit | N
 
 
 @transaction.atomic
-def unit_create(*, actor: User, name: str, kind: str, parent: OrgUnit | None, code: str = "",
-                manager: User | None = None, sort_order: int = 0, request=None) -> OrgUnit:
+def unit_create(
+    *,
+    actor: User,
+    name: str,
+    kind: str,
+    parent: OrgUnit | None,
+    code: str = "",
+    manager: User | None = None,
+    sort_order: int = 0,
+    request=None,
+) -> OrgUnit:
     require_configure(actor)
     _check_unit_parent(actor=actor, parent=parent)
-    unit = OrgUnit(name=name.strip(), code=code.strip(), kind=kind, parent=parent,
-                   manager=manager, sort_order=sort_order)
+    unit = OrgUnit(
+        name=name.strip(),
+        code=code.strip(),
+        kind=kind,
+        parent=parent,
+        manager=manager,
+        sort_order=sort_order,
+    )
     unit.full_clean(exclude=["path"])
     unit.save()
     unit.path, unit.depth = _unit_path(parent, unit.pk)
     OrgUnit.all_objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
-    audit_record(kind=AuditEvent.Kind.UNIT_CHANGED, actor=actor, request=request, target=unit,
-                 data={"action": "created"})
+    audit_record(
+        kind=AuditEvent.Kind.UNIT_CHANGED,
+        actor=actor,
+        request=request,
+        target=unit,
+        data={"action": "created"},
+    )
     return unit
 
 
 @transaction.atomic
-def unit_update(*, actor: User, unit: OrgUnit, expected_version: int | None = None,
-                request=None, **changes) -> OrgUnit:
+def unit_update(
+    *, actor: User, unit: OrgUnit, expected_version: int | None = None, request=None, **changes
+) -> OrgUnit:
     """Edit a unit; moving it (a new parent) rewrites the paths of its whole subtree."""
     require_configure(actor)
     unknown = set(changes) - set(UNIT_FIELDS)
@@ -107,9 +128,14 @@ def unit_update(*, actor: User, unit: OrgUnit, expected_version: int | None = No
             depth=F("depth") + depth_delta,
         )
         unit.path, unit.depth = new_path, new_depth
-    save_versioned(unit, expected_version=expected_version, fields=[*changes.keys()])
-    audit_record(kind=AuditEvent.Kind.UNIT_CHANGED, actor=actor, request=request, target=unit,
-                 data={"action": "moved" if moved else "updated", "fields": sorted(changes)})
+    save_versioned(unit, expected_version=expected_version, fields=[*changes.keys()], actor=actor)
+    audit_record(
+        kind=AuditEvent.Kind.UNIT_CHANGED,
+        actor=actor,
+        request=request,
+        target=unit,
+        data={"action": "moved" if moved else "updated", "fields": sorted(changes)},
+    )
     return unit
 
 
@@ -121,7 +147,10 @@ def _unit_deletable(unit: OrgUnit) -> None:
 
 
 def _unit_restorable(unit: OrgUnit) -> None:
-    if unit.parent_id and OrgUnit.all_objects.filter(pk=unit.parent_id, deleted_at__isnull=False).exists():
+    if (
+        unit.parent_id
+        and OrgUnit.all_objects.filter(pk=unit.parent_id, deleted_at__isnull=False).exists()
+    ):
         raise ValidationError(_("Restore the parent unit first."))
 
 
@@ -152,8 +181,17 @@ def _check_assignable(actor: User, *, unit: OrgUnit | None, role: Role | None) -
 
 
 @transaction.atomic
-def user_create(*, actor: User, username: str, password: str, role: Role, unit: OrgUnit | None,
-                reports_to: User | None = None, request=None, **fields) -> User:
+def user_create(
+    *,
+    actor: User,
+    username: str,
+    password: str,
+    role: Role,
+    unit: OrgUnit | None,
+    reports_to: User | None = None,
+    request=None,
+    **fields,
+) -> User:
     require_configure(actor)
     unknown = set(fields) - set(USER_FIELDS)
     if unknown:
@@ -172,14 +210,20 @@ def user_create(*, actor: User, username: str, password: str, role: Role, unit: 
     user.is_staff = role.can_configure
     user.full_clean(exclude=["password"])
     user.save()
-    audit_record(kind=AuditEvent.Kind.USER_CREATED, actor=actor, request=request, target=user,
-                 data={"role": role.code})
+    audit_record(
+        kind=AuditEvent.Kind.USER_CREATED,
+        actor=actor,
+        request=request,
+        target=user,
+        data={"role": role.code},
+    )
     return user
 
 
 @transaction.atomic
-def user_update(*, actor: User, user: User, expected_version: int | None = None, request=None,
-                **changes) -> User:
+def user_update(
+    *, actor: User, user: User, expected_version: int | None = None, request=None, **changes
+) -> User:
     require_configure(actor)
     unknown = set(changes) - set(USER_FIELDS)
     if unknown:
@@ -188,21 +232,38 @@ def user_update(*, actor: User, user: User, expected_version: int | None = None,
     old_role = user.role
     for field, value in changes.items():
         setattr(user, field, value.strip() if isinstance(value, str) else value)
-    if "username" in changes and User.objects.filter(username__iexact=user.username).exclude(pk=user.pk).exists():
+    if (
+        "username" in changes
+        and User.objects.filter(username__iexact=user.username).exclude(pk=user.pk).exists()
+    ):
         raise ValidationError({"username": _("This username is taken.")})
     _check_assignable(actor, unit=changes.get("unit"), role=changes.get("role"))
     if "reports_to" in changes:
         _check_reports_to(user, user.reports_to)
-    if user.pk == actor.pk and "role" in changes and user.role_id != old_role.pk and old_role.can_configure:
+    if (
+        user.pk == actor.pk
+        and "role" in changes
+        and user.role_id != old_role.pk
+        and old_role.can_configure
+    ):
         raise ValidationError({"role": _("You cannot remove your own administrator role.")})
     user.full_clean(exclude=["password"])
     if "role" in changes:
         user.is_staff = bool(user.role and user.role.can_configure)
-    save_versioned(user, expected_version=expected_version, fields=[*changes.keys(), "is_staff"])
+    save_versioned(
+        user, expected_version=expected_version, fields=[*changes.keys(), "is_staff"], actor=actor
+    )
     if "role" in changes and old_role != user.role:
-        audit_record(kind=AuditEvent.Kind.ROLE_CHANGED, actor=actor, request=request, target=user,
-                     data={"from": old_role.code if old_role else None,
-                           "to": user.role.code if user.role else None})
+        audit_record(
+            kind=AuditEvent.Kind.ROLE_CHANGED,
+            actor=actor,
+            request=request,
+            target=user,
+            data={
+                "from": old_role.code if old_role else None,
+                "to": user.role.code if user.role else None,
+            },
+        )
     return user
 
 
@@ -219,7 +280,7 @@ def user_deactivate(*, actor: User, user: User, request=None) -> User:
     user.is_active = False
     user.deactivated_at = timezone.now()
     user._change_reason = "deactivated"
-    save_versioned(user, expected_version=None, fields=["is_active", "deactivated_at"])
+    save_versioned(user, expected_version=None, fields=["is_active", "deactivated_at"], actor=actor)
     from django.contrib.sessions.models import Session
 
     # End their sessions at once (a table scan, but deactivation is rare).
@@ -240,8 +301,12 @@ def user_reactivate(*, actor: User, user: User, request=None) -> User:
     user.deactivated_at = None
     user.failed_logins = 0
     user.locked_until = None
-    save_versioned(user, expected_version=None,
-                   fields=["is_active", "deactivated_at", "failed_logins", "locked_until"])
+    save_versioned(
+        user,
+        expected_version=None,
+        fields=["is_active", "deactivated_at", "failed_logins", "locked_until"],
+        actor=actor,
+    )
     audit_record(kind=AuditEvent.Kind.USER_REACTIVATED, actor=actor, request=request, target=user)
     return user
 
@@ -263,8 +328,9 @@ def user_set_password(*, actor: User, user: User, password: str, request=None) -
 
 
 @transaction.atomic
-def role_update(*, actor: User, role: Role, expected_version: int | None = None, request=None,
-                **changes) -> Role:
+def role_update(
+    *, actor: User, role: Role, expected_version: int | None = None, request=None, **changes
+) -> Role:
     require_configure(actor)
     if actor.data_scope != "all":
         raise PermissionDenied(_("Only administrators may change roles."))
@@ -276,15 +342,21 @@ def role_update(*, actor: User, role: Role, expected_version: int | None = None,
     for field, value in changes.items():
         setattr(role, field, value)
     if role.code == Role.Code.ADMIN and (not role.can_configure or role.data_scope != "all"):
-        raise ValidationError(_("The administrator role must keep configuration rights and the "
-                                "'all records' scope."))
+        raise ValidationError(
+            _("The administrator role must keep configuration rights and the 'all records' scope.")
+        )
     role.full_clean()
-    save_versioned(role, expected_version=expected_version, fields=list(changes))
+    save_versioned(role, expected_version=expected_version, fields=list(changes), actor=actor)
     User.objects.filter(role=role).update(is_staff=role.can_configure)
     diff = {f: [before[f], getattr(role, f)] for f in changes if before[f] != getattr(role, f)}
     if diff:
-        audit_record(kind=AuditEvent.Kind.PERMISSION_CHANGED, actor=actor, request=request,
-                     target=role, data={"changes": diff})
+        audit_record(
+            kind=AuditEvent.Kind.PERMISSION_CHANGED,
+            actor=actor,
+            request=request,
+            target=role,
+            data={"changes": diff},
+        )
     return role
 
 
