@@ -1,0 +1,115 @@
+"""The OpenAPI document and the Swagger UI docs page (local assets only, CSP-clean)."""
+
+from __future__ import annotations
+
+import re
+
+from tests.api.conftest import ApiClient
+
+EXPECTED_OPERATIONS = {
+    ("/api/v1/auth/token", "post"): "auth_token_create",
+    ("/api/v1/auth/tokens", "get"): "auth_token_list",
+    ("/api/v1/auth/tokens/{token_id}", "delete"): "auth_token_revoke",
+    ("/api/v1/me", "get"): "me_detail",
+    ("/api/v1/me", "patch"): "me_update",
+    ("/api/v1/org-units", "get"): "org_unit_list",
+    ("/api/v1/org-units", "post"): "org_unit_create",
+    ("/api/v1/org-units/{unit_id}", "get"): "org_unit_detail",
+    ("/api/v1/org-units/{unit_id}", "patch"): "org_unit_update",
+    ("/api/v1/org-units/{unit_id}", "delete"): "org_unit_delete",
+    ("/api/v1/users", "get"): "user_list",
+    ("/api/v1/users", "post"): "user_create",
+    ("/api/v1/users/{user_id}", "get"): "user_detail",
+    ("/api/v1/users/{user_id}", "patch"): "user_update",
+    ("/api/v1/users/{user_id}/deactivate", "post"): "user_deactivate",
+    ("/api/v1/users/{user_id}/reactivate", "post"): "user_reactivate",
+    ("/api/v1/roles", "get"): "role_list",
+    ("/api/v1/roles/{role_id}", "get"): "role_detail",
+    ("/api/v1/roles/{role_id}", "patch"): "role_update",
+    ("/api/v1/recycle-bin", "get"): "recycle_bin_list",
+    ("/api/v1/recycle-bin/{type}/{record_id}/restore", "post"): "recycle_bin_restore",
+    ("/api/v1/recycle-bin/{type}/{record_id}", "delete"): "recycle_bin_purge",
+    ("/api/v1/audit-events", "get"): "audit_event_list",
+}
+
+
+def _refs(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                yield value
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def test_openapi_document_lists_every_operation(db):
+    response = ApiClient().get("/api/openapi.json")
+    assert response.status_code == 200
+    doc = response.json()
+    assert doc["openapi"].startswith("3.")
+    assert doc["info"]["title"] == "SalesDesk API"
+    operations = {
+        (path, method): op["operationId"]
+        for path, item in doc["paths"].items()
+        for method, op in item.items()
+    }
+    assert operations == EXPECTED_OPERATIONS
+    # Every $ref resolves; every operation documents its answers and (but one) needs auth.
+    schemas = doc["components"]["schemas"]
+    for ref in set(_refs(doc)):
+        assert ref.startswith("#/components/schemas/")
+        assert ref.rsplit("/", 1)[1] in schemas, ref
+    assert set(doc["components"]["securitySchemes"]) == {"TokenAuth", "SessionAuth"}
+    assert doc["components"]["securitySchemes"]["TokenAuth"] == {"type": "http", "scheme": "bearer"}
+    for (path, method), op_id in EXPECTED_OPERATIONS.items():
+        op = doc["paths"][path][method]
+        assert op["responses"], op_id
+        if op_id == "auth_token_create":
+            assert "security" not in op
+        else:
+            assert op["security"] == [{"TokenAuth": []}, {"SessionAuth": []}], op_id
+            assert op["responses"]["401"]["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/ErrorOut"
+            }
+
+
+def test_list_operations_document_the_page_parameters(db):
+    doc = ApiClient().get("/api/openapi.json").json()
+    for path in [
+        "/api/v1/users",
+        "/api/v1/org-units",
+        "/api/v1/roles",
+        "/api/v1/recycle-bin",
+        "/api/v1/audit-events",
+        "/api/v1/auth/tokens",
+    ]:
+        params = {p["name"]: p for p in doc["paths"][path]["get"]["parameters"]}
+        assert params["page_size"]["schema"]["maximum"] == 200, path
+        assert params["page"]["schema"]["minimum"] == 1, path
+
+
+def test_docs_page_uses_only_local_assets_and_fits_the_csp(db):
+    client = ApiClient()
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert (
+        "unsafe-inline"
+        not in response["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+    )
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    scripts = re.findall(r"<script([^>]*)>", html)
+    # Only external same-origin scripts run; the settings block is inert JSON.
+    assert scripts == [
+        ' type="application/json" id="swagger-settings"',
+        ' src="/static/ninja/swagger-ui-bundle.js"',
+        ' src="/static/ninja/swagger-ui-init.js"',
+    ]
+    assert '"url": "/api/openapi.json"' in html
+    for asset in re.findall(r"""(?:src|href)="(/static/[^"]+)""", html):
+        served = client.client.get(asset)
+        assert served.status_code == 200, asset
