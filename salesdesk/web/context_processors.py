@@ -1,2 +1,176 @@
+"""What every page of the shell needs: navigation, unread count, languages, user menu.
+
+Only entries whose page exists and that the user may open are shown (UI.md). Everything is lazy:
+a page (or htmx fragment) that does not show the shell runs no query for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
+
+from salesdesk.web import access
+
+
+@dataclass
+class NavItem:
+    label: str
+    url_name: str
+    icon: str
+    check: object = None  # callable(user) -> bool; None: every signed-in user
+    # URL names (prefixes) that mark this entry active.
+    active_prefixes: tuple[str, ...] = ()
+    external: bool = False
+    url: str = ""
+    active: bool = False
+
+
+@dataclass
+class NavSection:
+    label: str
+    items: list[NavItem] = field(default_factory=list)
+
+
+def _nav_definition() -> list[NavSection]:
+    return [
+        NavSection(
+            _("Workspace"),
+            [
+                NavItem(_("Home"), "web:home", "house", active_prefixes=("home",)),
+            ],
+        ),
+        NavSection(
+            _("Settings"),
+            [
+                NavItem(
+                    _("Organisation"), "web:units", "diagram-3", access.can_configure, ("unit",)
+                ),
+                NavItem(_("Users"), "web:users", "people", access.can_configure, ("user",)),
+                NavItem(
+                    _("Roles & permissions"),
+                    "web:roles",
+                    "shield-lock",
+                    access.can_configure,
+                    ("role",),
+                ),
+                NavItem(
+                    _("Recycle bin"),
+                    "web:recycle_bin",
+                    "trash3",
+                    access.can_use_recycle_bin,
+                    ("recycle",),
+                ),
+                NavItem(
+                    _("Audit log"),
+                    "web:audit_log",
+                    "journal-text",
+                    access.can_view_audit_log,
+                    ("audit",),
+                ),
+                NavItem(
+                    _("API documentation"),
+                    "",
+                    "braces",
+                    access.can_configure,
+                    external=True,
+                    url="/api/docs",
+                ),
+            ],
+        ),
+    ]
+
+
+def _url(name: str) -> str:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return ""
+
+
+def build_nav(request) -> list[NavSection]:
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    match = getattr(request, "resolver_match", None)
+    current = match.url_name if match and match.namespace == "web" else ""
+    sections = []
+    for section in _nav_definition():
+        items = []
+        for item in section.items:
+            if item.check is not None and not item.check(user):
+                continue
+            if not item.external:
+                item.url = _url(item.url_name)
+                if not item.url:
+                    continue
+            item.active = any(current.startswith(p) for p in item.active_prefixes)
+            items.append(item)
+        if items:
+            sections.append(NavSection(section.label, items))
+    return sections
+
+
+def build_user_menu(request) -> list[dict]:
+    entries = [
+        (_("My profile"), "web:account", "person-circle"),
+        (_("Sign-in & security"), "web:account_security", "shield-check"),
+        (_("API tokens"), "web:account_tokens", "key"),
+    ]
+    return [
+        {"label": label, "url": url, "icon": icon}
+        for label, name, icon in entries
+        if (url := _url(name))
+    ]
+
+
+def _unread_count(request) -> int:
+    from salesdesk.core.models import Notification
+
+    if not request.user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user=request.user, read_at__isnull=True).count()
+
+
+class LazyCount:
+    """An int computed on first use (so fragments that do not show it cost no query)."""
+
+    def __init__(self, func):
+        self._func = func
+        self._value = None
+
+    def value(self) -> int:
+        if self._value is None:
+            self._value = self._func()
+        return self._value
+
+    def __int__(self):
+        return self.value()
+
+    def __str__(self):
+        return str(self.value())
+
+    def __bool__(self):
+        return self.value() > 0
+
+    def __gt__(self, other):
+        return self.value() > other
+
+    def __eq__(self, other):
+        return self.value() == other
+
+    def __hash__(self):
+        return hash(self.value())
+
+
 def shell(request):
-    return {}
+    return {
+        "nav_sections": SimpleLazyObject(lambda: build_nav(request)),
+        "user_menu": SimpleLazyObject(lambda: build_user_menu(request)),
+        "unread_count": LazyCount(lambda: _unread_count(request)),
+        "shell_languages": settings.LANGUAGES,
+        "logout_url": _url("web:logout"),
+    }

@@ -1,7 +1,12 @@
 from django.urls import path
-from django.views.generic import TemplateView
 
-# Placeholder until the shell views exist (home, search, notifications).
+from salesdesk.web.shell import views
+
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="base.html"), name="home"),
+    path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
+    path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
+    path("language/", views.set_language, name="set_language"),
 ]

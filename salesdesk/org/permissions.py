@@ -1,0 +1,29 @@
+"""Who may use which function (ORG-3): the one set of predicates the web pages and the API share.
+
+Record visibility is decided by salesdesk.org.scoping; these decide access to whole functions.
+"""
+
+from __future__ import annotations
+
+from salesdesk.org.models import DataScope, FunctionPermission
+
+
+def can_configure(user) -> bool:
+    return bool(user.is_authenticated and user.has_function(FunctionPermission.CONFIGURE))
+
+
+def can_edit_roles(user) -> bool:
+    """Roles are company-wide: only administrators with the 'all records' scope change them."""
+    return can_configure(user) and user.data_scope == DataScope.ALL
+
+
+def can_use_recycle_bin(user) -> bool:
+    return bool(user.is_authenticated and user.has_function(FunctionPermission.DELETE))
+
+
+def can_purge(user) -> bool:
+    return can_configure(user)
+
+
+def can_view_audit_log(user) -> bool:
+    return can_configure(user)

@@ -1,0 +1,324 @@
+"""Every page × every persona: allowed ones answer 200 with their content, the others 403/404
+(or the sign-in redirect for the deactivated user), and denied writes change nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+import salesdesk.org.services  # noqa: F401  (registers org units with the recycle bin)
+from salesdesk.org.models import OrgUnit, Role
+from tests.web.conftest import snapshot
+
+PERSONAS = ["rep", "other_rep", "lead", "director", "admin", "deactivated"]
+ADMIN_ONLY = {
+    "admin": 200,
+    "rep": 403,
+    "other_rep": 403,
+    "lead": 403,
+    "director": 403,
+    "deactivated": 302,
+}
+EVERYONE = {
+    "admin": 200,
+    "rep": 200,
+    "other_rep": 200,
+    "lead": 200,
+    "director": 200,
+    "deactivated": 302,
+}
+DELETERS = {
+    "admin": 200,
+    "director": 200,
+    "rep": 403,
+    "other_rep": 403,
+    "lead": 403,
+    "deactivated": 302,
+}
+
+
+def _pages(org):
+    role = Role.objects.get(code="rep")
+    # (url, expected status per persona, text every allowed page shows)
+    return {
+        "home": (reverse("web:home"), EVERYONE, "My to-dos"),
+        "search": (
+            reverse("web:search") + "?q=Team",
+            EVERYONE,
+            '<h1 class="sd-page-title">Search</h1>',
+        ),
+        "notifications": (
+            reverse("web:notifications"),
+            EVERYONE,
+            '<h1 class="sd-page-title">Notifications</h1>',
+        ),
+        "units": (reverse("web:units"), ADMIN_ONLY, '<h1 class="sd-page-title">Organisation</h1>'),
+        "unit_create": (
+            reverse("web:unit_create"),
+            ADMIN_ONLY,
+            '<h1 class="sd-page-title">New unit</h1>',
+        ),
+        "unit_detail": (
+            reverse("web:unit_detail", args=[org.team_a.pk]),
+            ADMIN_ONLY,
+            '<h1 class="sd-page-title">Team A 一组 <span class="badge sd-kind',
+        ),
+        "unit_history": (
+            reverse("web:unit_detail", args=[org.team_a.pk]) + "?tab=history",
+            ADMIN_ONLY,
+            "sd-timeline",
+        ),
+        "unit_edit": (
+            reverse("web:unit_edit", args=[org.team_a.pk]),
+            ADMIN_ONLY,
+            '<h1 class="sd-page-title">Edit unit</h1>',
+        ),
+        "unit_move": (
+            reverse("web:unit_move", args=[org.team_a.pk]),
+            ADMIN_ONLY,
+            "Move “Team A 一组”",
+        ),
+        "users": (reverse("web:users"), ADMIN_ONLY, '<h1 class="sd-page-title">Users</h1>'),
+        "user_create": (
+            reverse("web:user_create"),
+            ADMIN_ONLY,
+            '<h1 class="sd-page-title">New user</h1>',
+        ),
+        "user_detail": (
+            reverse("web:user_detail", args=[org.rep.pk]),
+            ADMIN_ONLY,
+            '<span>张三 Zhang San</span><span class="sd-status sd-status-ok',
+        ),
+        "user_history": (
+            reverse("web:user_detail", args=[org.rep.pk]) + "?tab=history",
+            ADMIN_ONLY,
+            "sd-timeline",
+        ),
+        "user_edit": (
+            reverse("web:user_edit", args=[org.rep.pk]),
+            ADMIN_ONLY,
+            '<h1 class="sd-page-title">Edit user</h1>',
+        ),
+        "user_password": (
+            reverse("web:user_password", args=[org.rep.pk]),
+            ADMIN_ONLY,
+            "Set the password of 张三 Zhang San",
+        ),
+        "roles": (
+            reverse("web:roles"),
+            ADMIN_ONLY,
+            '<h1 class="sd-page-title">Roles & permissions</h1>',
+        ),
+        "role_edit": (reverse("web:role_edit", args=[role.pk]), ADMIN_ONLY, "Role: Sales rep"),
+        "recycle_bin": (
+            reverse("web:recycle_bin"),
+            DELETERS,
+            '<h1 class="sd-page-title">Recycle bin</h1>',
+        ),
+        "audit_log": (
+            reverse("web:audit_log"),
+            ADMIN_ONLY,
+            '<h1 class="sd-page-title">Audit log</h1>',
+        ),
+    }
+
+
+PAGE_NAMES = [
+    "home",
+    "search",
+    "notifications",
+    "units",
+    "unit_create",
+    "unit_detail",
+    "unit_history",
+    "unit_edit",
+    "unit_move",
+    "users",
+    "user_create",
+    "user_detail",
+    "user_history",
+    "user_edit",
+    "user_password",
+    "roles",
+    "role_edit",
+    "recycle_bin",
+    "audit_log",
+]
+
+
+@pytest.mark.parametrize("page", PAGE_NAMES)
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_page_access(org, login, page, persona):
+    url, expected, text = _pages(org)[page]
+    user = org.personas()[persona]
+    response = login(user).get(url)
+    assert response.status_code == expected[persona]
+    content = response.content.decode()
+    if expected[persona] == 200:
+        assert text in content
+    elif expected[persona] == 302:
+        assert (
+            response["Location"]
+            == f"{reverse('web:login')}?next={url.replace('?', '%3F').replace('=', '%3D')}"
+        )
+    else:
+        assert text not in content
+        assert "You do not have access to this page" in content
+
+
+def _posts(org):
+    role = Role.objects.get(code="rep")
+    return [
+        (reverse("web:unit_create"), {"name": "Hacked", "kind": "team", "parent": org.east.pk}),
+        (
+            reverse("web:unit_edit", args=[org.team_a.pk]),
+            {
+                "name": "Hacked",
+                "kind": "team",
+                "parent": org.east.pk,
+                "version": org.team_a.version,
+            },
+        ),
+        (reverse("web:unit_move", args=[org.team_a.pk]), {"parent": org.hq.pk, "version": 1}),
+        (reverse("web:unit_delete", args=[org.team_b.pk]), {}),
+        (
+            reverse("web:user_create"),
+            {
+                "username": "newbie",
+                "role": role.pk,
+                "unit": org.team_a.pk,
+                "password": "Very-Long-Password-99",
+                "password_again": "Very-Long-Password-99",
+            },
+        ),
+        (
+            reverse("web:user_edit", args=[org.rep.pk]),
+            {
+                "username": "rep",
+                "display_name": "Hacked",
+                "role": role.pk,
+                "version": org.rep.version,
+            },
+        ),
+        (reverse("web:user_deactivate", args=[org.rep.pk]), {}),
+        (reverse("web:user_reactivate", args=[org.deactivated.pk]), {}),
+        (
+            reverse("web:user_password", args=[org.rep.pk]),
+            {"password": "Very-Long-Password-99", "password_again": "Very-Long-Password-99"},
+        ),
+        (
+            reverse("web:role_edit", args=[role.pk]),
+            {"name": "销售代表", "data_scope": "all", "can_export": "on", "version": role.version},
+        ),
+        (reverse("web:recycle_purge", args=["org.orgunit", org.team_b.pk]), {}),
+    ]
+
+
+@pytest.mark.parametrize("persona", ["rep", "other_rep", "lead", "director"])
+def test_denied_writes_answer_403_and_change_nothing(org, login, persona):
+    client = login(org.personas()[persona])
+    before = snapshot()
+    statuses = [client.post(url, data).status_code for url, data in _posts(org)]
+    assert statuses == [403] * len(statuses)
+    assert snapshot() == before
+
+
+def test_deactivated_user_writes_redirect_to_sign_in_and_change_nothing(org, login):
+    client = login(org.deactivated)
+    before = snapshot()
+    for url, data in _posts(org):
+        response = client.post(url, data)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("web:login") + "?next=")
+    assert snapshot() == before
+
+
+def test_restore_needs_delete_permission(org, login):
+    from salesdesk.core.recycle import record_soft_delete
+    from tests.conftest import make_unit
+
+    empty = make_unit("Team C 三组", "team", org.east)
+    record_soft_delete(model=OrgUnit, pk=empty.pk, actor=org.admin)
+    clients = [login(org.personas()[p]) for p in ["rep", "other_rep", "lead"]]
+    before = snapshot()
+    url = reverse("web:recycle_restore", args=["org.orgunit", empty.pk])
+    assert [client.post(url).status_code for client in clients] == [403, 403, 403]
+    assert snapshot() == before
+
+
+class TestOutOfScope:
+    """A configurator limited to the East region: records outside it answer 404."""
+
+    def test_pages_outside_the_scope_answer_404(self, org, login, regional_admin):
+        client = login(regional_admin)
+        for url in [
+            reverse("web:unit_detail", args=[org.hq.pk]),
+            reverse("web:unit_edit", args=[org.hq.pk]),
+            reverse("web:unit_move", args=[org.hq.pk]),
+            reverse("web:user_detail", args=[org.admin.pk]),
+            reverse("web:user_edit", args=[org.admin.pk]),
+            reverse("web:user_password", args=[org.admin.pk]),
+        ]:
+            assert client.get(url).status_code == 404, url
+
+    def test_pages_inside_the_scope_answer_200(self, org, login, regional_admin):
+        client = login(regional_admin)
+        assert client.get(reverse("web:unit_detail", args=[org.team_b.pk])).status_code == 200
+        assert client.get(reverse("web:user_detail", args=[org.other_rep.pk])).status_code == 200
+        units = client.get(reverse("web:units")).content.decode()
+        assert "East 华东大区" in units
+        assert "Team B 二组" in units
+        assert "HQ 总部" not in units
+        users = client.get(reverse("web:users")).content.decode()
+        assert "赵六 Zhao Liu" in users
+        assert "管理员 Admin" not in users
+
+    def test_writes_outside_the_scope_answer_404_and_change_nothing(
+        self, org, login, regional_admin
+    ):
+        client = login(regional_admin)
+        role = Role.objects.get(code="rep")
+        before = snapshot()
+        posts = [
+            (
+                reverse("web:unit_edit", args=[org.hq.pk]),
+                {"name": "Hacked", "kind": "company", "version": org.hq.version},
+            ),
+            (reverse("web:unit_delete", args=[org.hq.pk]), {}),
+            (
+                reverse("web:user_edit", args=[org.admin.pk]),
+                {"username": "admin", "display_name": "Hacked", "role": role.pk, "version": 1},
+            ),
+            (reverse("web:user_deactivate", args=[org.admin.pk]), {}),
+            (
+                reverse("web:user_password", args=[org.admin.pk]),
+                {"password": "Very-Long-Password-99", "password_again": "Very-Long-Password-99"},
+            ),
+        ]
+        assert [client.post(url, data).status_code for url, data in posts] == [404] * 5
+        assert snapshot() == before
+
+    def test_choices_outside_the_scope_are_refused(self, org, login, regional_admin):
+        client = login(regional_admin)
+        before = snapshot()
+        response = client.post(
+            reverse("web:unit_create"), {"name": "Rogue", "kind": "team", "parent": org.hq.pk}
+        )
+        assert response.status_code == 200
+        assert response.context["form"].errors == {
+            "parent": ["Select a valid choice. That choice is not one of the available choices."]
+        }
+        assert snapshot() == before
+
+    def test_role_edit_needs_the_all_records_scope(self, org, login, regional_admin):
+        role = Role.objects.get(code="rep")
+        response = login(regional_admin).get(reverse("web:role_edit", args=[role.pk]))
+        assert response.status_code == 403
+        roles = login(regional_admin).get(reverse("web:roles")).content.decode()
+        assert reverse("web:role_edit", args=[role.pk]) not in roles
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(org, login):
+    response = login(None).get(reverse("web:users"))
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('web:login')}?next=/settings/users/"
