@@ -7,3 +7,10 @@ DEBUG = env_bool("DEBUG", False)
 # A fixed development key is acceptable only because this module never runs in production;
 # production.py refuses to start without SECRET_KEY.
 SECRET_KEY = SECRET_KEY or "salesdesk-local-development-key-not-for-production"
+
+# Single-machine use: static files are served straight from the package by WhiteNoise's finders,
+# so no collectstatic manifest is needed. Production keeps the hashed manifest storage.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,8 +1,9 @@
 """The recycle bin (DAT-4): soft delete, restore, purge, for every registered business model.
 
-A model opts in by subclassing `SoftDeleteModel` and calling `recycle_bin.register(Model)` in its
-app's `models.py` (registration is declaration, not business logic). Deleted records stay
-recoverable for `SALESDESK_RECYCLE_RETENTION_DAYS`; the periodic purge job removes older ones.
+A model opts in by subclassing `SoftDeleteModel` and calling `recycle_bin.register(Model, …)` in
+its app's services module, which the app's `AppConfig.ready()` imports (a declaration; no logic
+runs). Deleted records stay recoverable for `SALESDESK_RECYCLE_RETENTION_DAYS`; the periodic
+purge job removes older ones.
 """
 
 from __future__ import annotations
