@@ -1,0 +1,1 @@
+"""Demo data (`salesdesk demo`): a registry of builders, one per domain; see registry.py."""

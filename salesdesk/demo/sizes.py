@@ -1,0 +1,66 @@
+"""Demo data sizes. Builders scale with these numbers instead of hard-coding counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DemoSize:
+    name: str
+    regions: int
+    departments_per_region: int
+    teams_per_department: int
+    reps_per_team: tuple[int, int]  # inclusive range, drawn per team
+    finance_staff: int
+    admins: int
+    # Multiplier for later builders' per-rep volumes (customers, deals …): small = 1.
+    volume: float
+
+    def scale(self, per_small: float) -> int:
+        """A count that is `per_small` at size small and grows with the volume factor."""
+        return max(1, round(per_small * self.volume))
+
+
+SIZES: dict[str, DemoSize] = {
+    # ~60 users in ~20 units.
+    "small": DemoSize(
+        "small",
+        regions=4,
+        departments_per_region=1,
+        teams_per_department=2,
+        reps_per_team=(4, 6),
+        finance_staff=2,
+        admins=1,
+        volume=1.0,
+    ),
+    # ~600 users in ~100 units.
+    "medium": DemoSize(
+        "medium",
+        regions=6,
+        departments_per_region=3,
+        teams_per_department=4,
+        reps_per_team=(6, 8),
+        finance_staff=6,
+        admins=2,
+        volume=10.0,
+    ),
+    # ~5,000 users in ~500 units.
+    "large": DemoSize(
+        "large",
+        regions=8,
+        departments_per_region=6,
+        teams_per_department=9,
+        reps_per_team=(9, 12),
+        finance_staff=12,
+        admins=2,
+        volume=80.0,
+    ),
+}
+
+
+def get_size(name: str) -> DemoSize:
+    try:
+        return SIZES[name]
+    except KeyError:
+        raise ValueError(f"unknown demo size {name!r}; choose one of {', '.join(SIZES)}") from None
