@@ -1,0 +1,35 @@
+"""Entry point: python -m bench {coldstart,demo,scoping} [options]."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bench import coldstart, demo, scoping
+from bench.common import emit
+
+BENCHMARKS = {"coldstart": coldstart, "demo": demo, "scoping": scoping}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("name", choices=sorted(BENCHMARKS))
+    parser.add_argument("--size", help="benchmark size (demo: small|medium|large; scoping: users)")
+    parser.add_argument(
+        "--database-url",
+        action="append",
+        default=[],
+        help="run on this database URL (repeatable); 'sqlite' = a temporary "
+        "SQLite file. Default: sqlite and the local PostgreSQL if reachable",
+    )
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    module = BENCHMARKS[args.name]
+    if args.worker:  # internal: one database, in a process of its own
+        return module.worker(args)
+    emit(args.name, module.bench(args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
