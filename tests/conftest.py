@@ -68,8 +68,18 @@ class Org:
         }
 
 
+def ensure_default_roles() -> None:
+    """Transactional tests flush the tables, data-migration rows included: put the roles back."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("salesdesk.org.migrations.0002_default_roles").create_roles(apps, None)
+
+
 @pytest.fixture
 def org(db) -> Org:
+    ensure_default_roles()
     hq = make_unit("HQ 总部", "company")
     east = make_unit("East 华东大区", "region", hq)
     team_a = make_unit("Team A 一组", "team", east)

@@ -42,7 +42,7 @@ def subordinate_ids_sql(user_id: int) -> RawSQL:
     """SQL for the ids of the user and everyone below them in the reports-to tree."""
     table = _user_table()
     sql = (
-        f"WITH RECURSIVE sub(id) AS (SELECT %s UNION "  # noqa: S608 - table name is ours
+        f"WITH RECURSIVE sub(id) AS (SELECT CAST(%s AS BIGINT) UNION "  # noqa: S608 - table name is ours
         f"SELECT u.id FROM {table} u JOIN sub ON u.reports_to_id = sub.id) SELECT id FROM sub"
     )
     return RawSQL(sql, [user_id])  # noqa: S611 - parameterised; the table name is ours
