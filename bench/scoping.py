@@ -57,30 +57,6 @@ def _bench_model():
     return BenchRecord
 
 
-def _maybe_patch_cte_cast() -> bool:
-    """BENCH_PATCH_CTE_CAST=1: cast the recursive CTE's seed to BIGINT (the fix proposed for
-    PostgreSQL's "integer in non-recursive term but bigint overall" error), to measure the
-    own + subordinates scope on PostgreSQL before the fix lands in salesdesk/org/scoping.py."""
-    import os
-
-    if os.environ.get("BENCH_PATCH_CTE_CAST") != "1":
-        return False
-    from django.db.models.expressions import RawSQL
-
-    from salesdesk.org import scoping
-
-    original = scoping.subordinate_ids_sql
-
-    def patched(user_id):
-        raw = original(user_id)
-        return RawSQL(  # noqa: S611 - same parameterised SQL, one cast added
-            raw.sql.replace("SELECT %s UNION", "SELECT CAST(%s AS BIGINT) UNION"), raw.params
-        )
-
-    scoping.subordinate_ids_sql = patched
-    return True
-
-
 def worker(_args) -> int:
     import random
 
@@ -92,7 +68,6 @@ def worker(_args) -> int:
     from salesdesk.org.models import OrgUnit, User
     from salesdesk.org.scoping import visible_to
 
-    patched = _maybe_patch_cte_cast()
     record_model = _bench_model()
     with connection.schema_editor() as editor:
         editor.create_model(record_model)
@@ -131,7 +106,6 @@ def worker(_args) -> int:
         "n_records": record_model.objects.count(),
         "insert_records_s": round(insert_s, 2),
         "vendor": connection.vendor,
-        "cte_cast_patch": patched,
     }
     for table, queryset in (("users", User.objects.all()), ("records", record_model.objects.all())):
         for viewer in viewers["director"][:2]:  # warm the caches

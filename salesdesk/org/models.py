@@ -199,6 +199,9 @@ class User(AbstractUser, VersionedModel):
     failed_logins = models.PositiveIntegerField(default=0, editable=False)
     first_failed_login_at = models.DateTimeField(null=True, blank=True, editable=False)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    # Set when a record is shared with this user (org.Share); lets the scoping function skip the
+    # shares branch, which would stop the database from using its indexes, for everyone else.
+    has_received_shares = models.BooleanField(default=False, editable=False)
 
     objects = SalesDeskUserManager()
     history = HistoricalRecords(
@@ -209,6 +212,7 @@ class User(AbstractUser, VersionedModel):
             "failed_logins",
             "first_failed_login_at",
             "locked_until",
+            "has_received_shares",
         ]
     )
 

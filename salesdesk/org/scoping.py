@@ -16,7 +16,9 @@ Rules, by the data scope of the viewer's role:
 - all: every record.
 For a model without an owner field, own and own_subordinates fall back to own_unit.
 On top of the role's scope, records shared with the viewer (org.Share) are visible; write shares
-also make them editable. Inactive users see nothing.
+also make them editable. Inactive users see nothing. The shares branch is only added for users who
+have received shares (`User.has_received_shares`): an OR with a subquery keeps PostgreSQL from
+using the owner and unit indexes, so everyone else gets the plain, indexable filter.
 """
 
 from __future__ import annotations
@@ -60,6 +62,37 @@ def subtree_unit_ids(unit_id: int):
     )
 
 
+_CACHE_ATTR = "_salesdesk_scope_ids"
+
+
+def _cached_ids(user: User, key: str, queryset) -> list[int]:
+    """The id list behind a scope, computed once per user object (that is, once per request).
+
+    Literal id lists let the database use its owner and unit indexes (PostgreSQL would otherwise
+    seq-scan: it cannot OR an index scan with a subquery, and misestimates the recursive CTE).
+    Services that change the organisation work on fresh user objects, so a cached list never
+    outlives the request that computed it.
+    """
+    cache = user.__dict__.setdefault(_CACHE_ATTR, {})
+    if key not in cache:
+        cache[key] = sorted(queryset.values_list("id", flat=True))
+    return cache[key]
+
+
+def subordinate_ids(user: User) -> list[int]:
+    """The ids of the user and everyone below them in the reports-to tree."""
+    from salesdesk.org.models import User as UserModel
+
+    return _cached_ids(
+        user, "subordinates", UserModel.objects.filter(pk__in=subordinate_ids_sql(user.pk))
+    )
+
+
+def subtree_unit_id_list(user: User) -> list[int]:
+    """The ids of the user's unit and every unit below it (deleted units included)."""
+    return _cached_ids(user, "subtree", subtree_unit_ids(user.unit_id))
+
+
 def _scope_q(model, user: User, scope: str) -> Q | None:
     """The filter of the role's scope; None means everything."""
     from salesdesk.org.models import DataScope
@@ -74,13 +107,13 @@ def _scope_q(model, user: User, scope: str) -> Q | None:
     if scope == DataScope.OWN:
         return own
     if scope == DataScope.OWN_SUBORDINATES:
-        return Q(**{f"{owner}__in": subordinate_ids_sql(user.pk)})
+        return Q(**{f"{owner}__in": subordinate_ids(user)})
     if user.unit_id is None:
         return own
     if scope == DataScope.OWN_UNIT:
         return own | Q(**{unit: user.unit_id})
     if scope == DataScope.UNIT_TREE:
-        return own | Q(**{f"{unit}__in": subtree_unit_ids(user.unit_id)})
+        return own | Q(**{f"{unit}__in": subtree_unit_id_list(user)})
     raise ValueError(f"unknown data scope {scope!r}")
 
 
@@ -104,6 +137,8 @@ def visible_to(queryset: models.QuerySet, user: User) -> models.QuerySet:
     scope_q = _scope_q(queryset.model, user, user.data_scope)
     if scope_q is None:
         return queryset
+    if not user.has_received_shares:
+        return queryset.filter(scope_q)
     return queryset.filter(scope_q | _shared_q(queryset.model, user, write_only=False))
 
 
@@ -114,6 +149,8 @@ def editable_by(queryset: models.QuerySet, user: User) -> models.QuerySet:
     scope_q = _scope_q(queryset.model, user, user.data_scope)
     if scope_q is None:
         return queryset
+    if not user.has_received_shares:
+        return queryset.filter(scope_q)
     return queryset.filter(scope_q | _shared_q(queryset.model, user, write_only=True))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Value
@@ -14,7 +15,7 @@ from salesdesk.core.audit import audit_record
 from salesdesk.core.locking import save_versioned
 from salesdesk.core.models import AuditEvent
 from salesdesk.core.recycle import recycle_bin
-from salesdesk.org.models import FunctionPermission, OrgUnit, Role, User
+from salesdesk.org.models import FunctionPermission, OrgUnit, Role, Share, User
 from salesdesk.org.scoping import editable_by, visible_to
 
 UNIT_FIELDS = ("name", "code", "kind", "parent", "manager", "sort_order")
@@ -362,3 +363,53 @@ def role_update(
 
 def can_view_unit(actor: User, unit_pk: int) -> bool:
     return visible_to(OrgUnit.objects.filter(pk=unit_pk), actor).exists()
+
+
+@transaction.atomic
+def share_grant(*, actor: User, record, user: User, access: str, request=None) -> Share:
+    """Share one record with a named colleague (团队成员), read-only or read-write (ORG-2).
+
+    The actor must be able to edit the record; sharing with oneself or an inactive user is refused.
+    """
+    model = type(record)
+    if not editable_by(model._default_manager.filter(pk=record.pk), actor).exists():
+        raise model.DoesNotExist
+    if access not in Share.Access.values:
+        raise ValidationError({"access": _("Choose read only or read and write.")})
+    if user.pk == actor.pk or not user.is_active:
+        raise ValidationError({"user": _("Choose an active colleague other than yourself.")})
+    share, _created = Share.objects.update_or_create(
+        content_type=ContentType.objects.get_for_model(model),
+        object_id=record.pk,
+        user=user,
+        defaults={"access": access, "granted_by": actor},
+    )
+    User.objects.filter(pk=user.pk, has_received_shares=False).update(has_received_shares=True)
+    audit_record(
+        kind=AuditEvent.Kind.SHARE_CHANGED,
+        actor=actor,
+        request=request,
+        target=record,
+        data={"user": user.username, "access": access},
+    )
+    return share
+
+
+@transaction.atomic
+def share_revoke(*, actor: User, record, user: User, request=None) -> None:
+    model = type(record)
+    if not editable_by(model._default_manager.filter(pk=record.pk), actor).exists():
+        raise model.DoesNotExist
+    deleted, _detail = Share.objects.filter(
+        content_type=ContentType.objects.get_for_model(model), object_id=record.pk, user=user
+    ).delete()
+    if deleted:
+        if not Share.objects.filter(user=user).exists():
+            User.objects.filter(pk=user.pk).update(has_received_shares=False)
+        audit_record(
+            kind=AuditEvent.Kind.SHARE_CHANGED,
+            actor=actor,
+            request=request,
+            target=record,
+            data={"user": user.username, "access": None},
+        )

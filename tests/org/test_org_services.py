@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from salesdesk.core.locking import StaleEditError
 from salesdesk.core.models import AuditEvent
-from salesdesk.org.models import OrgUnit, Role, User
+from salesdesk.org.models import OrgUnit, Role, Share, User
 from salesdesk.org.services import (
     role_update,
+    share_grant,
+    share_revoke,
     unit_create,
     unit_update,
     user_create,
@@ -18,6 +21,12 @@ from salesdesk.org.services import (
     user_update,
 )
 from tests.scoping_app.models import Record
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
 
 
 def snapshot():
@@ -161,3 +170,39 @@ def test_stale_edit_error_says_who_changed_which_field(org):
         unit_update(actor=org.admin, unit=unit, expected_version=loaded, code="A1")
     assert [(c["by"], c["fields"]) for c in exc.value.changes] == [("管理员 Admin", ["name"])]
     assert "管理员 Admin" in exc.value.messages[0]
+
+
+def test_share_grant_and_revoke_maintain_the_flag_and_audit(org):
+    record = Record.objects.create(title="deal", owner=org.rep, org_unit=org.team_a)
+    assert list(Record.objects.visible_to(org.other_rep)) == []
+    share_grant(actor=org.rep, record=record, user=org.other_rep, access="read")
+    other = User.objects.get(pk=org.other_rep.pk)
+    assert other.has_received_shares is True
+    assert list(Record.objects.visible_to(other)) == [record]
+    assert list(Record.objects.editable_by(other)) == []
+    share_grant(actor=org.rep, record=record, user=other, access="write")
+    assert list(Record.objects.editable_by(other)) == [record]
+    share_revoke(actor=org.rep, record=record, user=other)
+    other = User.objects.get(pk=org.other_rep.pk)
+    assert other.has_received_shares is False
+    assert list(Record.objects.visible_to(other)) == []
+    kinds = list(
+        AuditEvent.objects.filter(kind="share_changed")
+        .order_by("id")
+        .values_list("data", flat=True)
+    )
+    assert kinds == [
+        {"user": "other_rep", "access": "read"},
+        {"user": "other_rep", "access": "write"},
+        {"user": "other_rep", "access": None},
+    ]
+
+
+def test_share_grant_denied_outside_scope_changes_nothing(org):
+    record = Record.objects.create(title="deal", owner=org.rep, org_unit=org.team_a)
+    with pytest.raises(Record.DoesNotExist):
+        share_grant(actor=org.other_rep, record=record, user=org.other_rep, access="read")
+    with pytest.raises(ValidationError):
+        share_grant(actor=org.rep, record=record, user=org.deactivated, access="read")
+    assert Share.objects.count() == 0
+    assert User.objects.filter(has_received_shares=True).count() == 0

@@ -3,14 +3,14 @@ unit moves, manager changes and deactivations."""
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from salesdesk.org.models import DataScope, OrgUnit, Role, Share, User
 from salesdesk.org.scoping import editable_by, visible_to
-from salesdesk.org.services import unit_update
+from salesdesk.org.services import share_grant, unit_update
 from tests.scoping_app.models import Record
 
 SCOPES = [s.value for s in DataScope]
@@ -172,18 +172,16 @@ def _run_world(world):
         Record(title=f"R{i}", owner=users[o], org_unit=units[u])
         for i, (o, u) in enumerate(world["records"])
     )
-    ct = ContentType.objects.get_for_model(Record)
+    # Shares go through the real service (it also sets User.has_received_shares).
+    mover = User.objects.create(username="mover", role=admin_role, unit=units[0])
     for rec_idx, user_idx, access in world["shares"]:
-        Share.objects.update_or_create(
-            content_type=ct,
-            object_id=records[rec_idx].pk,
-            user=users[user_idx],
-            defaults={"access": access},
-        )
+        try:
+            share_grant(actor=mover, record=records[rec_idx], user=users[user_idx], access=access)
+        except ValidationError:
+            assert not users[user_idx].is_active  # sharing with inactive users is refused
     check_all(users, records)
 
     # Moves through the real service, then deactivations and new managers.
-    mover = User.objects.create(username="mover", role=admin_role, unit=units[0])
     for unit_idx, new_parent_idx in world["moves"]:
         unit = OrgUnit.objects.get(pk=units[unit_idx].pk)
         parent = OrgUnit.objects.get(pk=units[new_parent_idx].pk)
