@@ -313,6 +313,50 @@ def user_reactivate(*, actor: User, user: User, request=None) -> User:
 
 
 @transaction.atomic
+def user_unlock(*, actor: User, user: User, request=None) -> User:
+    """Lift a sign-in lockout before it runs out (the user called the help desk)."""
+    require_configure(actor)
+    user = editable_by(User.objects.select_for_update(), actor).get(pk=user.pk)
+    if not user.is_locked:
+        raise ValidationError(_("This account is not locked."))
+    User.objects.filter(pk=user.pk).update(
+        locked_until=None, failed_logins=0, first_failed_login_at=None
+    )
+    user.locked_until = None
+    audit_record(
+        kind=AuditEvent.Kind.PERMISSION_CHANGED,
+        actor=actor,
+        request=request,
+        target=user,
+        data={"action": "unlocked"},
+    )
+    return user
+
+
+@transaction.atomic
+def user_reset_two_factor(*, actor: User, user: User, request=None) -> User:
+    """Switch off two-factor sign-in for a user who lost their phone and recovery codes.
+    They sign in with their password and may enrol again."""
+    from salesdesk.org.models import RecoveryCode
+
+    require_configure(actor)
+    user = editable_by(User.objects.select_for_update(), actor).get(pk=user.pk)
+    if not user.totp_enabled:
+        raise ValidationError(_("Two-factor sign-in is not on for this user."))
+    User.objects.filter(pk=user.pk).update(totp_enabled=False, totp_secret="")
+    RecoveryCode.objects.filter(user=user).delete()
+    user.totp_enabled, user.totp_secret = False, ""
+    audit_record(
+        kind=AuditEvent.Kind.TOTP_DISABLED,
+        actor=actor,
+        request=request,
+        target=user,
+        data={"by_administrator": True},
+    )
+    return user
+
+
+@transaction.atomic
 def user_set_password(*, actor: User, user: User, password: str, request=None) -> User:
     """An administrator sets a password, or a user changes their own."""
     if actor.pk != user.pk:

@@ -23,6 +23,8 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/users/{user_id}", "patch"): "user_update",
     ("/api/v1/users/{user_id}/deactivate", "post"): "user_deactivate",
     ("/api/v1/users/{user_id}/reactivate", "post"): "user_reactivate",
+    ("/api/v1/users/{user_id}/unlock", "post"): "user_unlock",
+    ("/api/v1/users/{user_id}/reset-two-factor", "post"): "user_reset_two_factor",
     ("/api/v1/roles", "get"): "role_list",
     ("/api/v1/roles/{role_id}", "get"): "role_detail",
     ("/api/v1/roles/{role_id}", "patch"): "role_update",

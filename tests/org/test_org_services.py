@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import translation
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from salesdesk.core.locking import StaleEditError
 from salesdesk.core.models import AuditEvent

@@ -118,6 +118,7 @@ class MeOut(Schema):
     data_scope_label: str
     permissions: list[str] = Field(description="Function permissions, e.g. can_export.")
     totp_enabled: bool
+    locked_until: datetime | None = Field(None, description="Set while sign-in is locked.")
     last_login: datetime | None
     date_joined: datetime
     version: int
@@ -445,6 +446,34 @@ def user_reactivate(request, user_id: int):
     user = _visible_user(actor, user_id)
     _require_editable(actor, user)
     services.user_reactivate(actor=actor, user=user, request=request)
+    return _visible_user(actor, user_id)
+
+
+@router.post(
+    "/users/{int:user_id}/unlock",
+    response={200: UserOut, **errors(403, 404, 422)},
+    summary="Lift a sign-in lockout",
+)
+def user_unlock(request, user_id: int):
+    actor = _actor(request)
+    access.require_configure(actor)
+    user = _visible_user(actor, user_id)
+    _require_editable(actor, user)
+    services.user_unlock(actor=actor, user=user, request=request)
+    return _visible_user(actor, user_id)
+
+
+@router.post(
+    "/users/{int:user_id}/reset-two-factor",
+    response={200: UserOut, **errors(403, 404, 422)},
+    summary="Switch off two-factor sign-in for a user",
+)
+def user_reset_two_factor(request, user_id: int):
+    actor = _actor(request)
+    access.require_configure(actor)
+    user = _visible_user(actor, user_id)
+    _require_editable(actor, user)
+    services.user_reset_two_factor(actor=actor, user=user, request=request)
     return _visible_user(actor, user_id)
 
 

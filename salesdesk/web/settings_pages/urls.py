@@ -15,6 +15,12 @@ urlpatterns = [
     path("users/<int:pk>/edit/", users.user_edit, name="user_edit"),
     path("users/<int:pk>/deactivate/", users.user_deactivate, name="user_deactivate"),
     path("users/<int:pk>/reactivate/", users.user_reactivate, name="user_reactivate"),
+    path("users/<int:pk>/unlock/", users.user_unlock, name="user_unlock"),
+    path(
+        "users/<int:pk>/reset-two-factor/",
+        users.user_reset_two_factor,
+        name="user_reset_two_factor",
+    ),
     path("users/<int:pk>/password/", users.user_password, name="user_password"),
     path("roles/", roles.role_list, name="roles"),
     path("roles/<int:pk>/", roles.role_edit, name="role_edit"),

@@ -236,6 +236,23 @@ def user_reactivate(request, pk: int):
     return _status_change(request, pk, services.user_reactivate, _("“%(name)s” is active again."))
 
 
+@require_POST
+@require(can_configure)
+def user_unlock(request, pk: int):
+    return _status_change(request, pk, services.user_unlock, _("“%(name)s” can sign in again."))
+
+
+@require_POST
+@require(can_configure)
+def user_reset_two_factor(request, pk: int):
+    return _status_change(
+        request,
+        pk,
+        services.user_reset_two_factor,
+        _("Two-factor sign-in is off for “%(name)s”; they can set it up again."),
+    )
+
+
 @require(can_configure)
 def user_password(request, pk: int):
     user = _editable_user(request.user, pk)
