@@ -421,18 +421,24 @@ def user_update(request, user_id: int, payload: UserUpdateIn):
     return _visible_user(actor, user_id)
 
 
+def _user_action(request, user_id: int, service):
+    """An administrator's one-step action on a user (deactivate, unlock …): configure permission,
+    the user in scope and editable, then the service; answers the user as it is now."""
+    actor = _actor(request)
+    access.require_configure(actor)
+    user = _visible_user(actor, user_id)
+    _require_editable(actor, user)
+    service(actor=actor, user=user, request=request)
+    return _visible_user(actor, user_id)
+
+
 @router.post(
     "/users/{int:user_id}/deactivate",
     response={200: UserOut, **errors(403, 404, 422)},
     summary="Deactivate a user (their records stay)",
 )
 def user_deactivate(request, user_id: int):
-    actor = _actor(request)
-    access.require_configure(actor)
-    user = _visible_user(actor, user_id)
-    _require_editable(actor, user)
-    services.user_deactivate(actor=actor, user=user, request=request)
-    return _visible_user(actor, user_id)
+    return _user_action(request, user_id, services.user_deactivate)
 
 
 @router.post(
@@ -441,12 +447,7 @@ def user_deactivate(request, user_id: int):
     summary="Reactivate a user",
 )
 def user_reactivate(request, user_id: int):
-    actor = _actor(request)
-    access.require_configure(actor)
-    user = _visible_user(actor, user_id)
-    _require_editable(actor, user)
-    services.user_reactivate(actor=actor, user=user, request=request)
-    return _visible_user(actor, user_id)
+    return _user_action(request, user_id, services.user_reactivate)
 
 
 @router.post(
@@ -455,12 +456,7 @@ def user_reactivate(request, user_id: int):
     summary="Lift a sign-in lockout",
 )
 def user_unlock(request, user_id: int):
-    actor = _actor(request)
-    access.require_configure(actor)
-    user = _visible_user(actor, user_id)
-    _require_editable(actor, user)
-    services.user_unlock(actor=actor, user=user, request=request)
-    return _visible_user(actor, user_id)
+    return _user_action(request, user_id, services.user_unlock)
 
 
 @router.post(
@@ -469,12 +465,7 @@ def user_unlock(request, user_id: int):
     summary="Switch off two-factor sign-in for a user",
 )
 def user_reset_two_factor(request, user_id: int):
-    actor = _actor(request)
-    access.require_configure(actor)
-    user = _visible_user(actor, user_id)
-    _require_editable(actor, user)
-    services.user_reset_two_factor(actor=actor, user=user, request=request)
-    return _visible_user(actor, user_id)
+    return _user_action(request, user_id, services.user_reset_two_factor)
 
 
 # --- roles ----------------------------------------------------------------------------------
