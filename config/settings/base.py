@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "ninja",
     "salesdesk.core",
     "salesdesk.org",
+    "salesdesk.customers",
     "salesdesk.api",
     "salesdesk.web",
     "salesdesk.demo",

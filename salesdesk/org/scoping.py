@@ -3,9 +3,10 @@
 Every list, detail, count, dashboard, export, search, duplicate check and API call reads business
 records through `visible_to(queryset, user)` (or the `ScopedQuerySet.visible_to` shortcut).
 
-A scoped model names two fields:
+A scoped model names two fields (lookups through foreign keys such as "customer__owner" work too):
 - `scope_owner_field`: the user who owns the record (None when the model has no owner), and
-- `scope_unit_field`: the org unit the record belongs to.
+- `scope_unit_field`: the org unit the record belongs to;
+and optionally `scope_share_via`, a foreign key whose record's shares also share this one.
 Business models get both from `ScopedModel` (fields `owner` and `org_unit`).
 
 Rules, by the data scope of the viewer's role:
@@ -118,16 +119,21 @@ def _scope_q(model, user: User, scope: str) -> Q | None:
 
 
 def _shared_q(model, user: User, *, write_only: bool) -> Q:
+    """Records shared with the user. A model that names `scope_share_via` (a foreign key, e.g.
+    a contact's "customer") follows the shares of the record it belongs to."""
     from django.contrib.contenttypes.models import ContentType
 
     from salesdesk.org.models import Share
 
+    via = getattr(model, "scope_share_via", None)
+    target = model._meta.get_field(via).related_model if via else model
     shares = Share.objects.filter(
-        user_id=user.pk, content_type=ContentType.objects.get_for_model(model)
+        user_id=user.pk, content_type=ContentType.objects.get_for_model(target)
     )
     if write_only:
         shares = shares.filter(access=Share.Access.WRITE)
-    return Q(pk__in=shares.values("object_id"))
+    lookup = f"{via}__in" if via else "pk__in"
+    return Q(**{lookup: shares.values("object_id")})
 
 
 def visible_to(queryset: models.QuerySet, user: User) -> models.QuerySet:

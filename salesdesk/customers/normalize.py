@@ -1,0 +1,80 @@
+"""Normalisation for duplicate checks and search (CUS-5, CUS-1): names, phones, emails, credit
+codes, and pinyin (full and initials) for Chinese names."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pypinyin import lazy_pinyin
+
+# Words that do not distinguish one company from another: "北京星辰科技有限公司" and
+# "星辰科技(北京)有限责任公司" are the same customer for a duplicate check.
+_COMPANY_SUFFIXES = (
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "集团公司",
+    "集团",
+    "公司",
+    "co., ltd.",
+    "co.,ltd.",
+    "co. ltd",
+    "co ltd",
+    "company limited",
+    "limited",
+    "ltd.",
+    "ltd",
+    "inc.",
+    "inc",
+    "corporation",
+    "corp.",
+    "corp",
+    "llc",
+    "gmbh",
+)
+_PUNCT = re.compile(r"[\s\.,，。·・'\"“”‘’()（）\[\]【】{}<>《》\-_/\\&+、:：;；!！?？]+")
+
+
+def normalize_name(name: str) -> str:
+    """Case-, width- and punctuation-insensitive name, without legal-form suffixes."""
+    text = unicodedata.normalize("NFKC", name or "").strip().lower()
+    changed = True
+    while changed and text:
+        changed = False
+        for suffix in _COMPANY_SUFFIXES:
+            if text.endswith(suffix) and len(text) > len(suffix):
+                text = text[: -len(suffix)].rstrip(" ,.")
+                changed = True
+    return _PUNCT.sub("", text)
+
+
+def normalize_phone(phone: str) -> str:
+    """Digits only, without the +86 / 0086 country code: '+86 138-0013-8000' → '13800138000'."""
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", phone or ""))
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits
+
+
+def normalize_email(email: str) -> str:
+    return unicodedata.normalize("NFKC", email or "").strip().lower()
+
+
+CREDIT_CODE_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+
+
+def normalize_credit_code(code: str) -> str:
+    """Unified social credit code (统一社会信用代码): 18 characters, upper case, no spaces."""
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", code or "")).upper()
+
+
+def pinyin_keys(text: str) -> tuple[str, str]:
+    """('beijingkeji', 'bjkj') for '北京科技'; Latin letters and digits are kept as they are."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    syllables = [s for s in lazy_pinyin(text, errors=lambda chars: list(chars)) if s.strip()]
+    full = re.sub(r"[^0-9a-z]", "", "".join(syllables))
+    initials = re.sub(r"[^0-9a-z]", "", "".join(s[0] for s in syllables if s and s[0].isalnum()))
+    return full[:300], initials[:100]
