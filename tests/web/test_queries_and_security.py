@@ -43,7 +43,7 @@ LIST_PAGES = {
         11,
     ),
     "roles": (lambda org: reverse("web:roles"), 6),
-    "recycle_bin": (lambda org: reverse("web:recycle_bin"), 7),
+    "recycle_bin": (lambda org: reverse("web:recycle_bin") + "?type=org.orgunit", 7),
     "audit_log": (lambda org: reverse("web:audit_log") + "?kind=login", 7),
     "notifications": (lambda org: reverse("web:notifications"), 7),
     "search": (lambda org: reverse("web:search") + "?q=b", 7),

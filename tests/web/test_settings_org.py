@@ -476,7 +476,7 @@ def test_recycle_bin_restore(org, login, persona):
 
     record_soft_delete(model=OrgUnit, pk=empty.pk, actor=org.admin)
     client = login(org.personas()[persona])
-    page = client.get(reverse("web:recycle_bin"))
+    page = client.get(reverse("web:recycle_bin") + "?type=org.orgunit")
     assert [row["obj"].name for row in page.context["rows"]] == ["Team C 三组"]
     content = page.content.decode()
     assert "Deleted records stay here for 30 days, then they are removed for good." in content
