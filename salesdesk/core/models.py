@@ -156,3 +156,47 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class UserPreference(models.Model):
+    """A remembered UI choice of one user, e.g. the columns and filters of a list page."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences"
+    )
+    key = models.CharField(max_length=100)
+    value = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("preference")
+        verbose_name_plural = _("preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="core_preference_user_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"
+
+
+class SavedView(models.Model):
+    """A list view a user saved: a name and the filter query string of one list page."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    page = models.CharField(_("page"), max_length=60)
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["page", "name"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "page", "name"], name="core_savedview_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
