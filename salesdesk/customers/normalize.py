@@ -36,9 +36,16 @@ _COMPANY_SUFFIXES = (
 _PUNCT = re.compile(r"[\s\.,，。·・'\"“”‘’()（）\[\]【】{}<>《》\-_/\\&+、:：;；!！?？]+")
 
 
+# Group words in brackets, anywhere in a name: "远航贸易(集团)有限公司" is "远航贸易有限公司".
+_GROUP_WORDS = re.compile(
+    r"[(（\[【]\s*(?:集团|股份|控股|group|holdings?)\s*[)）\]】]", re.IGNORECASE
+)
+
+
 def normalize_name(name: str) -> str:
     """Case-, width- and punctuation-insensitive name, without legal-form suffixes."""
     text = unicodedata.normalize("NFKC", name or "").strip().lower()
+    text = _GROUP_WORDS.sub("", text)
     changed = True
     while changed and text:
         changed = False
@@ -46,16 +53,24 @@ def normalize_name(name: str) -> str:
             if text.endswith(suffix) and len(text) > len(suffix):
                 text = text[: -len(suffix)].rstrip(" ,.")
                 changed = True
-    return _PUNCT.sub("", text)
+    # Removing punctuation can join a letter and a combining mark: compose once more.
+    return unicodedata.normalize("NFKC", _PUNCT.sub("", text))
 
 
 def normalize_phone(phone: str) -> str:
-    """Digits only, without the +86 / 0086 country code: '+86 138-0013-8000' → '13800138000'."""
-    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", phone or ""))
+    """Digits only, without the +86 / 0086 country code: '+86 138-0013-8000' → '13800138000',
+    '+86 21 5555 6666' → '02155556666'."""
+    text = unicodedata.normalize("NFKC", phone or "").strip()
+    digits = re.sub(r"\D", "", text)
     if digits.startswith("0086"):
         digits = digits[4:]
-    elif digits.startswith("86") and len(digits) == 13:
+    elif text.startswith("+86") or (digits.startswith("86") and len(digits) == 13):
         digits = digits[2:]
+    else:
+        return digits
+    # Without the country code a landline takes its trunk 0 back: +86 21 … is 021 ….
+    if digits and not digits.startswith(("0", "1")):
+        digits = "0" + digits
     return digits
 
 

@@ -1,0 +1,133 @@
+"""Global-search providers of the customers app (CUS-1, issue 3 item 12): customers by name, full
+pinyin and initials ("bjkj" finds 北京科技); contacts by name and pinyin; phones of customers and
+contacts by their digits. All scoped by the selectors."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from salesdesk.core.search import SearchHit, search_registry
+from salesdesk.customers.normalize import normalize_phone
+from salesdesk.customers.selectors import contacts_visible, customers_visible
+
+_LATIN = re.compile(r"[0-9a-z]+")
+_PHONE = re.compile(r"[\d\s+()\-]+")
+
+
+def _url(name: str, pk: int) -> str:
+    try:
+        return reverse(name, args=[pk])
+    except NoReverseMatch:
+        return ""
+
+
+def _prefix_range(field: str, prefix: str, upper: str) -> Q:
+    """`field` starts with `prefix`, written as a range so both databases use the index
+    (SQLite's LIKE is case-insensitive and never uses one)."""
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + upper})
+
+
+def _rows(queryset, query: str, limit: int, *, pinyin_fields: tuple[str, str], order) -> list:
+    """Prefix matches on the indexed pinyin keys first (Latin queries), then substring matches
+    on the name; no ORDER BY in SQL so LIMIT stops the scan early; sorted here."""
+    rows: list = []
+    latin = query.lower()
+    if _LATIN.fullmatch(latin):
+        full_field, initials_field = pinyin_fields
+        q = _prefix_range(full_field, latin, "{") | _prefix_range(initials_field, latin, "{")
+        rows = list(queryset.filter(q).order_by()[:limit])
+    if len(rows) < limit:
+        seen = [row.pk for row in rows]
+        rows += list(
+            queryset.filter(name__icontains=query)
+            .exclude(pk__in=seen)
+            .order_by()[: limit - len(rows)]
+        )
+    return sorted(rows, key=order)
+
+
+def phone_digits(query: str) -> str:
+    if not _PHONE.fullmatch(query):
+        return ""
+    digits = normalize_phone(query)
+    return digits if len(digits) >= 3 else ""
+
+
+def search_customers(user, query: str, limit: int) -> list[SearchHit]:
+    rows = _rows(
+        customers_visible(user).select_related("owner"),
+        query,
+        limit,
+        pinyin_fields=("name_pinyin", "name_initials"),
+        order=lambda row: (row.name_pinyin, row.pk),
+    )
+    return [
+        SearchHit(
+            title=row.name,
+            subtitle=" · ".join(
+                p for p in [row.short_name, str(row.get_level_display()), row.owner.name] if p
+            ),
+            url=_url("web:customer_detail", row.pk),
+            icon="building" if row.kind == "company" else "person-vcard",
+        )
+        for row in rows
+    ]
+
+
+def search_contacts(user, query: str, limit: int) -> list[SearchHit]:
+    rows = _rows(
+        contacts_visible(user).select_related("customer"),
+        query,
+        limit,
+        pinyin_fields=("name_pinyin", "name_initials"),
+        order=lambda row: (row.name_pinyin, row.pk),
+    )
+    return [
+        SearchHit(
+            title=row.name,
+            subtitle=" · ".join(p for p in [row.customer.name, row.title, row.mobile] if p),
+            url=_url("web:customer_detail", row.customer_id),
+            icon="person",
+        )
+        for row in rows
+    ]
+
+
+def search_phones(user, query: str, limit: int) -> list[SearchHit]:
+    digits = phone_digits(query)
+    if not digits:
+        return []
+    hits = [
+        SearchHit(
+            title=row.phone,
+            subtitle=row.name,
+            url=_url("web:customer_detail", row.pk),
+            icon="telephone",
+        )
+        for row in customers_visible(user)
+        .filter(_prefix_range("phone_key", digits, ":"))
+        .order_by("phone_key", "id")[:limit]
+    ]
+    if len(hits) < limit:
+        hits += [
+            SearchHit(
+                title=row.mobile,
+                subtitle=f"{row.name} · {row.customer.name}",
+                url=_url("web:customer_detail", row.customer_id),
+                icon="phone",
+            )
+            for row in contacts_visible(user)
+            .select_related("customer")
+            .filter(_prefix_range("mobile_key", digits, ":"))
+            .order_by("mobile_key", "id")[: limit - len(hits)]
+        ]
+    return hits
+
+
+search_registry.register("customers", _("Customers"), search_customers, order=1)
+search_registry.register("contacts", _("Contacts"), search_contacts, order=2)
+search_registry.register("phones", _("Phones"), search_phones, order=3)
