@@ -46,7 +46,8 @@ LIST_PAGES = {
     "recycle_bin": (lambda org: reverse("web:recycle_bin") + "?type=org.orgunit", 7),
     "audit_log": (lambda org: reverse("web:audit_log") + "?kind=login", 7),
     "notifications": (lambda org: reverse("web:notifications"), 7),
-    "search": (lambda org: reverse("web:search") + "?q=b", 7),
+    # customers and contacts: a pinyin-prefix query, then a name-substring query each; phones: none
+    "search": (lambda org: reverse("web:search") + "?q=b", 11),
     "unit_detail": (lambda org: reverse("web:unit_detail", args=[org.east.pk]), 8),
     "unit_history": (
         lambda org: reverse("web:unit_detail", args=[org.east.pk]) + "?tab=history",

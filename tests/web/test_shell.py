@@ -185,16 +185,20 @@ class TestHome:
                 for s in response.context["nav_sections"]
             ]
 
-        assert nav(org.rep) == [("Workspace", ["Home"])]
-        assert nav(org.director) == [("Workspace", ["Home"]), ("Settings", ["Recycle bin"])]
+        work = ("Workspace", ["Home", "My tasks"])
+        customers = ("Customers", ["Customers", "Contacts"])
+        assert nav(org.rep) == [work, customers, ("Settings", ["Import"])]
+        assert nav(org.director) == [work, customers, ("Settings", ["Import", "Recycle bin"])]
         assert nav(org.admin) == [
-            ("Workspace", ["Home"]),
+            work,
+            customers,
             (
                 "Settings",
                 [
                     "Organisation",
                     "Users",
                     "Roles & permissions",
+                    "Import",
                     "Recycle bin",
                     "Audit log",
                     "API documentation",

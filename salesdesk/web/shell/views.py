@@ -67,7 +67,12 @@ def search(request):
     query = request.GET.get("q", "").strip()
     limit = 5 if request.htmx else 20
     groups = search_registry.search(request.user, query, limit=limit)
-    context = {"query": query, "groups": groups, "max_length": search_registry.max_query_length}
+    context = {
+        "query": query,
+        "search_query": query,
+        "groups": groups,
+        "max_length": search_registry.max_query_length,
+    }
     if request.htmx:
         return render(request, "shell/search_results.html", context)
     return render(request, "shell/search.html", context)
