@@ -16,6 +16,10 @@ class DemoSize:
     admins: int
     # Multiplier for later builders' per-rep volumes (customers, deals …): small = 1.
     volume: float
+    # Customers (CUS-1): how many, and how many follow-ups in all (contacts are 1–3 per
+    # customer, 2 on average). Explicit counts, since the issue fixes them per size.
+    customers: int = 0
+    follow_ups: int = 0
 
     def scale(self, per_small: float) -> int:
         """A count that is `per_small` at size small and grows with the volume factor."""
@@ -33,6 +37,8 @@ SIZES: dict[str, DemoSize] = {
         finance_staff=2,
         admins=1,
         volume=1.0,
+        customers=2_000,
+        follow_ups=20_000,
     ),
     # ~600 users in ~100 units.
     "medium": DemoSize(
@@ -44,6 +50,8 @@ SIZES: dict[str, DemoSize] = {
         finance_staff=6,
         admins=2,
         volume=10.0,
+        customers=50_000,
+        follow_ups=250_000,
     ),
     # ~5,000 users in ~500 units.
     "large": DemoSize(
@@ -55,6 +63,10 @@ SIZES: dict[str, DemoSize] = {
         finance_staff=12,
         admins=2,
         volume=80.0,
+        # 1,000,000 follow-ups rather than 10 per customer as at small: 10,000,000 rows would
+        # make the build several times longer without changing what the benchmarks measure.
+        customers=1_000_000,
+        follow_ups=1_000_000,
     ),
 }
 

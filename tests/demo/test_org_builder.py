@@ -62,7 +62,8 @@ def fingerprint() -> list[tuple]:
 def test_small_demo_has_the_documented_shape():
     result = build_demo(size="small", seed=2026, today=TODAY)
 
-    assert result.counts == {"org.OrgUnit": 19, "org.User": 59}
+    org_counts = {k: v for k, v in result.counts.items() if k.startswith("org.")}
+    assert org_counts == {"org.OrgUnit": 19, "org.User": 59}
     assert OrgUnit.objects.filter(kind="company").count() == 1
     assert list(
         OrgUnit.objects.filter(kind="region").order_by("sort_order").values_list("name", flat=True)
@@ -86,7 +87,13 @@ def test_small_demo_has_the_documented_shape():
 
 
 @pytest.mark.django_db
-def test_medium_and_large_scale_up():
+def test_medium_and_large_scale_up(monkeypatch):
+    from dataclasses import replace
+
+    from salesdesk.demo import sizes
+
+    # The organisation only: 50,000 demo customers would take a minute (test_customers_builder).
+    monkeypatch.setitem(sizes.SIZES, "medium", replace(sizes.SIZES["medium"], customers=0))
     build_demo(size="medium", seed=1, today=TODAY)
     assert OrgUnit.objects.count() == 1 + 6 + 18 + 72 + 2
     assert 560 <= User.objects.count() <= 660

@@ -1,0 +1,36 @@
+"""Periodic jobs of the customers app (Huey; the pattern of salesdesk/core/tasks.py: idempotent,
+locked while running, crontab times in UTC)."""
+
+from __future__ import annotations
+
+import logging
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, lock_task
+
+logger = logging.getLogger(__name__)
+
+
+@db_periodic_task(crontab(minute="0", hour="19"), name="customers_rfm_recompute")
+@lock_task("salesdesk-customers-rfm")
+def customers_rfm_recompute() -> dict:
+    """Daily at 03:00 Asia/Shanghai: RFM scores and rule-based levels of every customer (CUS-2).
+    Returns the run's figures (call `.call_local()` for them; Huey keeps no periodic results)."""
+    from salesdesk.customers.rfm import rfm_recompute
+
+    result = rfm_recompute()
+    logger.info(
+        "RFM: %s scored, %s without purchases, %s rows updated (%s level changes) in %.1f s",
+        result.scored,
+        result.unscored,
+        result.updated,
+        result.level_changes,
+        result.seconds,
+    )
+    return {
+        "scored": result.scored,
+        "unscored": result.unscored,
+        "updated": result.updated,
+        "level_changes": result.level_changes,
+        "seconds": result.seconds,
+    }
