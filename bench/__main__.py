@@ -1,14 +1,20 @@
-"""Entry point: python -m bench {coldstart,demo,scoping} [options]."""
+"""Entry point: python -m bench {coldstart,customers,demo,imports,scoping} [options]."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from bench import coldstart, demo, scoping
+from bench import coldstart, customers, demo, imports, scoping
 from bench.common import emit
 
-BENCHMARKS = {"coldstart": coldstart, "demo": demo, "scoping": scoping}
+BENCHMARKS = {
+    "coldstart": coldstart,
+    "customers": customers,
+    "demo": demo,
+    "imports": imports,
+    "scoping": scoping,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,7 +30,9 @@ from salesdesk.api.security import DEFAULT_AUTH
 V1_ROUTER_MODULES = (
     "salesdesk.api.v1.auth",
     "salesdesk.api.v1.org",
+    "salesdesk.api.v1.customers",
     "salesdesk.api.v1.system",
+    "salesdesk.api.v1.imports",
 )
 
 

@@ -41,6 +41,20 @@ def _nav_definition() -> list[NavSection]:
             _("Workspace"),
             [
                 NavItem(_("Home"), "web:home", "house", active_prefixes=("home",)),
+                NavItem(_("My tasks"), "web:my_tasks", "check2-square", None, ("my_task",)),
+            ],
+        ),
+        NavSection(
+            _("Customers"),
+            [
+                NavItem(
+                    _("Customers"),
+                    "web:customers",
+                    "buildings",
+                    None,
+                    ("customer", "follow_up", "task_create"),
+                ),
+                NavItem(_("Contacts"), "web:contacts", "person-lines-fill", None, ("contact",)),
             ],
         ),
         NavSection(
@@ -57,6 +71,7 @@ def _nav_definition() -> list[NavSection]:
                     access.can_configure,
                     ("role",),
                 ),
+                NavItem(_("Import"), "web:import_list", "upload", None, ("import",)),
                 NavItem(
                     _("Recycle bin"),
                     "web:recycle_bin",

@@ -7,4 +7,6 @@ urlpatterns = [
     path("", include("salesdesk.web.shell.urls")),
     path("account/", include("salesdesk.web.account.urls")),
     path("settings/", include("salesdesk.web.settings_pages.urls")),
+    path("", include("salesdesk.web.imports.urls")),
+    path("customers/", include("salesdesk.web.customers.urls")),
 ]
