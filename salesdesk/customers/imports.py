@@ -26,8 +26,9 @@ from django.core.validators import validate_email
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
+from salesdesk.core.bulk import Factory, TupleTable, insert_history, insert_objects
 from salesdesk.customers.duplicates import MIN_PHONE_DIGITS, mask_person
 from salesdesk.customers.models import (
     AgeBand,
@@ -298,6 +299,8 @@ TEXT_FIELDS = (
 )
 CONTACT_FIELDS = ("contact_name", "contact_mobile", "contact_email", "contact_title")
 MATCH_ORDER = ("credit_code", "phone", "name", "email")
+# history_change_reason of the field-history rows an import writes.
+HISTORY_REASON = "import"
 _TAG_SPLIT = re.compile(r"[,，;；、|/\n]+")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
 _MONEY_NOISE = re.compile(r"[,，\s¥￥元]|^RMB|^CNY", re.IGNORECASE)
@@ -793,23 +796,28 @@ class CustomerImport(EntityAdapter):
         tag_ids = self._tags(tag_names, state) if tag_names else {}
         links: list[tuple[int, int]] = []
         contacts_new: list[Contact] = []
-        # Creates
+        # Creates: plain tuples (COPY / executemany) for the rows and their "+" history rows,
+        # with the importer as history user (salesdesk.core.bulk); ids reserved in this
+        # transaction, so contacts and tags point at them without a second query.
         objs = []
+        make_customer = Factory(Customer, created_at=now, updated_at=now)
         for _number, out in creates:
             owner = out["owner_user"]
-            customer = Customer(owner=owner, org_unit_id=owner.unit_id, created_at=now)
+            customer = make_customer(owner_id=owner.pk, org_unit_id=owner.unit_id)
             self._apply(customer, out)
             objs.append(customer)
         if objs:
-            bulk_create_with_history(
-                objs, Customer, batch_size=500, default_user=actor, default_date=now
-            )
+            insert_objects(Customer, objs)
+            insert_history(Customer, objs, user_id=actor.pk, date=now, change_reason=HISTORY_REASON)
+            new_links = TupleTable(Customer.tags.through, ("customer_id", "tag_id"))
+            make_contact = Factory(Contact, is_primary=True, created_at=now, updated_at=now)
             for customer, (_number, out) in zip(objs, creates, strict=True):
-                links.extend((customer.pk, tag_ids[t]) for t in out.get("tags", ()))
+                new_links.extend((customer.pk, tag_ids[t]) for t in out.get("tags", ()))
                 if out.get("contact_name"):
-                    contact = Contact(customer_id=customer.pk, is_primary=True, created_at=now)
+                    contact = make_contact(customer_id=customer.pk)
                     self._contact(contact, out)
                     contacts_new.append(contact)
+            new_links.flush()
         # Updates
         if updates:
             by_pk = Customer.objects.select_for_update().in_bulk([pk for *_r, pk in updates])
@@ -833,7 +841,9 @@ class CustomerImport(EntityAdapter):
                     contact = primaries.get(pk)
                     if contact is None:
                         if out.get("contact_name"):
-                            contact = Contact(customer_id=pk, is_primary=True, created_at=now)
+                            contact = Contact(
+                                customer_id=pk, is_primary=True, created_at=now, updated_at=now
+                            )
                             self._contact(contact, out)
                             contacts_new.append(contact)
                     else:
@@ -857,6 +867,7 @@ class CustomerImport(EntityAdapter):
                 sorted(fields),
                 batch_size=500,
                 default_user=actor,
+                default_change_reason=HISTORY_REASON,
                 default_date=now,
             )
             if changed_contacts:
@@ -877,11 +888,13 @@ class CustomerImport(EntityAdapter):
                     ],
                     batch_size=500,
                     default_user=actor,
+                    default_change_reason=HISTORY_REASON,
                     default_date=now,
                 )
         if contacts_new:
-            bulk_create_with_history(
-                contacts_new, Contact, batch_size=500, default_user=actor, default_date=now
+            insert_objects(Contact, contacts_new)
+            insert_history(
+                Contact, contacts_new, user_id=actor.pk, date=now, change_reason=HISTORY_REASON
             )
         if links:
             through = Customer.tags.through

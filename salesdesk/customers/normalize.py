@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from pypinyin import lazy_pinyin
+from pypinyin.seg.simpleseg import simple_seg
 
 # Words that do not distinguish one company from another: "北京星辰科技有限公司" and
 # "星辰科技(北京)有限责任公司" are the same customer for a duplicate check.
@@ -86,10 +88,25 @@ def normalize_credit_code(code: str) -> str:
     return re.sub(r"\s", "", unicodedata.normalize("NFKC", code or "")).upper()
 
 
+def _keep_chars(chars: str) -> list[str]:
+    return list(chars)
+
+
+@lru_cache(maxsize=65536)
+def _token_pinyin(token: str) -> tuple[str, ...]:
+    """lazy_pinyin of one run of Chinese or of other characters, cached per run."""
+    return tuple(lazy_pinyin(token, errors=_keep_chars))
+
+
+@lru_cache(maxsize=65536)
 def pinyin_keys(text: str) -> tuple[str, str]:
-    """('beijingkeji', 'bjkj') for '北京科技'; Latin letters and digits are kept as they are."""
+    """('beijingkeji', 'bjkj') for '北京科技'; Latin letters and digits are kept as they are.
+
+    pypinyin itself first splits a text into runs of Chinese and of other characters and then
+    segments and converts each run on its own, so converting run by run (cached per run: cities,
+    brands and legal forms repeat across names) gives exactly the pinyin of the whole text."""
     text = unicodedata.normalize("NFKC", text or "").lower()
-    syllables = [s for s in lazy_pinyin(text, errors=lambda chars: list(chars)) if s.strip()]
+    syllables = [s for token in simple_seg(text) for s in _token_pinyin(token) if s.strip()]
     full = re.sub(r"[^0-9a-z]", "", "".join(syllables))
     initials = re.sub(r"[^0-9a-z]", "", "".join(s[0] for s in syllables if s and s[0].isalnum()))
     return full[:300], initials[:100]

@@ -245,3 +245,56 @@ def test_files_written_by_libreoffice_import_exactly(org, name, encoding):
         )
     assert got == EXPECTED
     assert Customer.objects.get(name="王芳").province == "浙江"
+
+
+def test_imported_customers_get_one_history_row_by_the_importer_and_computed_keys(org):
+    from salesdesk.customers.imports import CustomerImport
+
+    rows = [
+        [
+            "北京星辰科技有限公司",
+            "+86 138 0013 8000",
+            "91110108MA01ABCD2X",
+            "A",
+            "张伟",
+            "139",
+            "展会",
+        ],
+        ["重庆银行行长(集团)有限公司", "021-66668888", "", "B", "于思", "13900000002", ""],
+        ["Acme Ltd", "", "", "C", "", "", ""],
+    ]
+    job = run_import(org.rep, csv_file(HEADERS, rows))
+    assert job.status == ImportJob.Status.DONE, job.message
+    assert job.created_count == 3
+    adapter = CustomerImport()
+    for row in rows:
+        customer = Customer.objects.get(name=row[0])
+        history = list(customer.history.all())
+        assert len(history) == 1
+        (record,) = history
+        assert (record.history_type, record.history_user_id) == ("+", org.rep.pk)
+        assert record.history_change_reason == "import"
+        assert (record.name, record.level, record.owner_id) == (row[0], row[3], org.rep.pk)
+        expected = Customer(owner=org.rep, org_unit_id=org.rep.unit_id, name=row[0], phone=row[1])
+        expected.credit_code = row[2]
+        adapter._apply(expected, {})
+        for key in (
+            "name_key",
+            "phone_key",
+            "email_key",
+            "credit_code_key",
+            "name_pinyin",
+            "name_initials",
+        ):
+            assert getattr(customer, key) == getattr(expected, key), key
+        for contact in Contact.objects.filter(customer=customer):
+            assert [(h.history_type, h.history_user_id) for h in contact.history.all()] == [
+                ("+", org.rep.pk)
+            ]
+            probe = Contact(name=contact.name, mobile=contact.mobile)
+            adapter._contact(probe, {})
+            assert (contact.mobile_key, contact.name_pinyin, contact.name_initials) == (
+                probe.mobile_key,
+                probe.name_pinyin,
+                probe.name_initials,
+            )

@@ -44,6 +44,7 @@ from decimal import Decimal
 
 from django.db import connections
 
+from salesdesk.core.bulk import TupleTable
 from salesdesk.customers.normalize import (
     normalize_credit_code,
     normalize_email,
@@ -276,72 +277,33 @@ class CustomersResult:
 
 
 class _Pinyin:
-    """pinyin_keys() per word, cached; a name's keys are the concatenation of its words'."""
-
-    def __init__(self) -> None:
-        self.cache: dict[str, tuple[str, str]] = {}
+    """pinyin_keys() per word (cached in salesdesk.customers.normalize); a name's keys are the
+    concatenation of its words'."""
 
     def word(self, text: str) -> tuple[str, str]:
-        keys = self.cache.get(text)
-        if keys is None:
-            keys = self.cache[text] = pinyin_keys(text)
-        return keys
+        return pinyin_keys(text)
 
     def join(self, parts: Iterable[str]) -> tuple[str, str]:
         full, initials = zip(*(self.word(p) for p in parts), strict=True)
         return "".join(full)[:300], "".join(initials)[:100]
 
 
-class _Table:
-    """Plain-tuple rows for one table, written with COPY (PostgreSQL) or executemany (SQLite).
-
-    Columns the builder does not give get their field default, so fields added to the models
-    later do not break the demo."""
+class _Table(TupleTable):
+    """Plain-tuple rows for one table (salesdesk.core.bulk.TupleTable), counted for the demo's
+    summary and reset."""
 
     def __init__(self, ctx: DemoContext, model, columns: Sequence[str]) -> None:
-        connection = connections[ctx.using]
-        self.ctx, self.model, self.connection = ctx, model, connection
-        fields = {f.column: f for f in model._meta.concrete_fields}
-        unknown = [c for c in columns if c not in fields]
-        if unknown:
-            raise RuntimeError(f"{model._meta.label} has no column(s) {unknown}")
-        extra_fields = [f for c, f in fields.items() if c not in columns and not f.primary_key]
-        for f in extra_fields:
-            if not f.null and not f.has_default():
-                raise RuntimeError(f"demo customers: no value for {model._meta.label}.{f.name}")
-        self.extra = tuple(
-            f.get_db_prep_save(f.get_default(), connection) if f.has_default() else None
-            for f in extra_fields
-        )
-        self.columns = [*columns, *(f.column for f in extra_fields)]
-        self.rows: list[tuple] = []
+        super().__init__(model, columns, using=ctx.using)
+        self.ctx = ctx
 
-    def add(self, row: tuple) -> None:
-        self.rows.append(row)
-
-    def flush(self) -> None:
-        if not self.rows:
-            return
-        qn = self.connection.ops.quote_name
-        table = qn(self.model._meta.db_table)
-        cols = ", ".join(qn(c) for c in self.columns)
-        extra = self.extra
-        with self.connection.cursor() as cursor:
-            if self.connection.vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                    for row in self.rows:
-                        copy.write_row(row + extra)
-            else:
-                marks = ", ".join(["%s"] * len(self.columns))
-                cursor.cursor.executemany(
-                    f"INSERT INTO {table} ({cols}) VALUES ({marks})",  # noqa: S608 - our names
-                    [row + extra for row in self.rows] if extra else self.rows,
-                )
-        label = self.model._meta.label
-        self.ctx.counts[label] = self.ctx.counts.get(label, 0) + len(self.rows)
-        if self.model not in self.ctx.touched:
-            self.ctx.touched.append(self.model)
-        self.rows = []
+    def flush(self) -> int:
+        count = super().flush()
+        if count:
+            label = self.model._meta.label
+            self.ctx.counts[label] = self.ctx.counts.get(label, 0) + count
+            if self.model not in self.ctx.touched:
+                self.ctx.touched.append(self.model)
+        return count
 
 
 class _Ids:
