@@ -96,3 +96,15 @@ def org(db) -> Org:
 @pytest.fixture
 def password() -> str:
     return PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """Messages outside a request are in English unless a test asks for another language.
+
+    (A request activates the user's language for the rest of the thread, so without this the
+    language of a service's error message would depend on which test ran before.)"""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -202,6 +202,9 @@ class Customer(ScopedModel):
             models.Index(fields=["org_unit", "-created_at"], name="cust_unit_created"),
             models.Index(fields=["owner", "next_follow_up_at"], name="cust_owner_next_fu"),
             models.Index(fields=["level", "-created_at"], name="cust_level_created"),
+            # scoped lists filtered by level: a director's unit list, a rep's own list
+            models.Index(fields=["org_unit", "level", "-created_at"], name="cust_unit_level"),
+            models.Index(fields=["owner", "level", "-created_at"], name="cust_owner_level"),
         ]
 
     def __str__(self) -> str:

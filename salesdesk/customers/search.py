@@ -32,21 +32,16 @@ def _prefix_range(field: str, prefix: str, upper: str) -> Q:
 
 
 def _rows(queryset, query: str, limit: int, *, pinyin_fields: tuple[str, str], order) -> list:
-    """Prefix matches on the indexed pinyin keys first (Latin queries), then substring matches
-    on the name; no ORDER BY in SQL so LIMIT stops the scan early; sorted here."""
+    """Prefix matches on the indexed pinyin keys first (Latin queries), then, if none, substring
+    matches on the name; no ORDER BY in SQL so LIMIT stops the scan early; sorted here."""
     rows: list = []
     latin = query.lower()
     if _LATIN.fullmatch(latin):
         full_field, initials_field = pinyin_fields
         q = _prefix_range(full_field, latin, "{") | _prefix_range(initials_field, latin, "{")
         rows = list(queryset.filter(q).order_by()[:limit])
-    if len(rows) < limit:
-        seen = [row.pk for row in rows]
-        rows += list(
-            queryset.filter(name__icontains=query)
-            .exclude(pk__in=seen)
-            .order_by()[: limit - len(rows)]
-        )
+    if not rows:  # Latin names are in the pinyin key too: a substring scan only as a fallback
+        rows = list(queryset.filter(name__icontains=query).order_by()[:limit])
     return sorted(rows, key=order)
 
 
@@ -58,6 +53,8 @@ def phone_digits(query: str) -> str:
 
 
 def search_customers(user, query: str, limit: int) -> list[SearchHit]:
+    if phone_digits(query):
+        return []  # a number: the phones provider answers it from the phone indexes
     rows = _rows(
         customers_visible(user).select_related("owner"),
         query,
@@ -79,6 +76,8 @@ def search_customers(user, query: str, limit: int) -> list[SearchHit]:
 
 
 def search_contacts(user, query: str, limit: int) -> list[SearchHit]:
+    if phone_digits(query):
+        return []
     rows = _rows(
         contacts_visible(user).select_related("customer"),
         query,
