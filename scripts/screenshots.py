@@ -16,6 +16,10 @@ from playwright.sync_api import sync_playwright
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PAGES = [
     ("home", "/"),
+    ("customers", "/customers/?view=all"),
+    ("customer-form", "/customers/new/"),
+    ("tasks", "/customers/tasks/"),
+    ("import", "/imports/new/"),
     ("units", "/settings/org/"),
     ("users", "/settings/users/"),
     ("roles", "/settings/roles/"),
@@ -54,6 +58,10 @@ def main() -> None:
             page.goto(args.base + url)
             page.wait_for_load_state("networkidle")
             page.screenshot(path=str(OUT / f"{name}{suffix}.png"))
+        page.goto(args.base + "/customers/?view=all")
+        page.locator("table a[href*='/customers/']").first.click()
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(OUT / f"customer-detail{suffix}.png"), full_page=True)
         phone = browser.new_context(
             locale=args.lang,
             storage_state=context.storage_state(),
