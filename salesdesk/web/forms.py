@@ -11,6 +11,8 @@ from django.forms.renderers import DjangoTemplates
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
+from salesdesk.core.locking import StaleEditError
+
 
 class FormRenderer(DjangoTemplates):
     """Django's form renderer, also finding the project's form templates (components/)."""
@@ -84,3 +86,17 @@ def apply_service_error(form: forms.BaseForm, exc: Exception) -> None:
                 form.add_error(target, error)
     else:
         form.add_error(None, exc)
+
+
+def save_through_service(form: forms.BaseForm, call) -> tuple[bool, StaleEditError | None]:
+    """Run the service `call()` for a valid form: (True, None) when it saved; (False, conflict)
+    when the record changed since the form was loaded (show it with status 409); (False, None)
+    when the service refused, with its errors put on the form."""
+    try:
+        call()
+    except StaleEditError as exc:
+        return False, exc
+    except (ValidationError, PermissionDenied) as exc:
+        apply_service_error(form, exc)
+        return False, None
+    return True, None

@@ -36,7 +36,7 @@ from salesdesk.web.customers.forms import (
     TaskForm,
     TransferForm,
 )
-from salesdesk.web.forms import apply_service_error
+from salesdesk.web.forms import apply_service_error, save_through_service
 from salesdesk.web.history import field_history
 from salesdesk.web.pagination import PAGE_SIZES, paginate, query_without
 
@@ -660,19 +660,17 @@ def contact_edit(request, pk: int):
         if not changes:
             messages.info(request, _("Nothing was changed."))
             return redirect(back)
-        try:
-            services.contact_update(
+        saved, conflict = save_through_service(
+            form,
+            lambda: services.contact_update(
                 actor=request.user,
                 contact=contact,
                 expected_version=form.cleaned_data["version"],
                 request=request,
                 **changes,
-            )
-        except StaleEditError as exc:
-            conflict = exc
-        except (ValidationError, PermissionDenied) as exc:
-            apply_service_error(form, exc)
-        else:
+            ),
+        )
+        if saved:
             messages.success(request, _("Contact “%(name)s” saved.") % {"name": contact.name})
             return redirect(back)
     return render(

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from salesdesk.core.locking import StaleEditError
 from salesdesk.org import services
 from salesdesk.org.models import FunctionPermission, Role
 from salesdesk.org.selectors import roles_all
 from salesdesk.web.access import can_configure, can_edit_roles, require
-from salesdesk.web.forms import apply_service_error
+from salesdesk.web.forms import save_through_service
 from salesdesk.web.settings_pages.forms import RoleForm
 
 ROLE_FORM_FIELDS = (
@@ -57,19 +55,17 @@ def role_edit(request, pk: int):
         if not changes:
             messages.info(request, _("Nothing was changed."))
             return redirect("web:roles")
-        try:
-            services.role_update(
+        saved, conflict = save_through_service(
+            form,
+            lambda: services.role_update(
                 actor=request.user,
                 role=role,
                 request=request,
                 expected_version=form.cleaned_data["version"],
                 **changes,
-            )
-        except StaleEditError as exc:
-            conflict = exc
-        except (ValidationError, PermissionDenied) as exc:
-            apply_service_error(form, exc)
-        else:
+            ),
+        )
+        if saved:
             messages.success(request, _("Role “%(name)s” saved.") % {"name": role.display_name})
             return redirect("web:roles")
     return render(

@@ -16,7 +16,7 @@ from salesdesk.org.models import FunctionPermission, OrgUnit
 from salesdesk.org.scoping import editable_by
 from salesdesk.org.selectors import units_with_counts
 from salesdesk.web.access import can_configure, require
-from salesdesk.web.forms import apply_service_error
+from salesdesk.web.forms import apply_service_error, save_through_service
 from salesdesk.web.history import field_history
 from salesdesk.web.settings_pages.forms import UnitForm, UnitMoveForm
 
@@ -134,19 +134,17 @@ def unit_edit(request, pk: int):
         if not changes:
             messages.info(request, _("Nothing was changed."))
             return redirect("web:unit_detail", unit.pk)
-        try:
-            services.unit_update(
+        saved, conflict = save_through_service(
+            form,
+            lambda: services.unit_update(
                 actor=request.user,
                 unit=unit,
                 expected_version=data["version"],
                 request=request,
                 **changes,
-            )
-        except StaleEditError as exc:
-            conflict = exc
-        except (ValidationError, PermissionDenied) as exc:
-            apply_service_error(form, exc)
-        else:
+            ),
+        )
+        if saved:
             messages.success(request, _("Unit “%(name)s” saved.") % {"name": data["name"]})
             return redirect("web:unit_detail", unit.pk)
     return render(

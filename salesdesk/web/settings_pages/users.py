@@ -12,13 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from salesdesk.core.locking import StaleEditError
 from salesdesk.org import services
 from salesdesk.org.models import Role, User
 from salesdesk.org.scoping import editable_by
 from salesdesk.org.selectors import users_visible
 from salesdesk.web.access import can_configure, require
-from salesdesk.web.forms import apply_service_error
+from salesdesk.web.forms import apply_service_error, save_through_service
 from salesdesk.web.history import field_history
 from salesdesk.web.pagination import PAGE_SIZES, paginate, query_without
 from salesdesk.web.settings_pages.forms import (
@@ -182,19 +181,17 @@ def user_edit(request, pk: int):
         if not changes:
             messages.info(request, _("Nothing was changed."))
             return redirect("web:user_detail", user.pk)
-        try:
-            services.user_update(
+        saved, conflict = save_through_service(
+            form,
+            lambda: services.user_update(
                 actor=request.user,
                 user=user,
                 request=request,
                 expected_version=form.cleaned_data["version"],
                 **changes,
-            )
-        except StaleEditError as exc:
-            conflict = exc
-        except (ValidationError, PermissionDenied) as exc:
-            apply_service_error(form, exc)
-        else:
+            ),
+        )
+        if saved:
             messages.success(request, _("User “%(name)s” saved.") % {"name": user.name})
             return redirect("web:user_detail", user.pk)
     return render(
