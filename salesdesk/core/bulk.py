@@ -29,16 +29,23 @@ class Adapter:
 
     def __init__(self, connection) -> None:
         self.pg = connection.vendor == "postgresql"
+        self._last: tuple[datetime | None, object] = (None, None)
 
     def ts(self, value: datetime | None):
         """An aware datetime (or a naive one meant as UTC) for a DateTimeField."""
         if value is None:
             return None
+        last, converted = self._last
+        if value is last:  # rows of one batch share their timestamps: convert once
+            return converted
         if self.pg:
-            return value if value.tzinfo else value.replace(tzinfo=UTC)
-        if value.tzinfo:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return str(value)
+            converted = value if value.tzinfo else value.replace(tzinfo=UTC)
+        elif value.tzinfo:
+            converted = str(value.astimezone(UTC).replace(tzinfo=None))
+        else:
+            converted = str(value)
+        self._last = (value, converted)
+        return converted
 
     def day(self, value: date | None):
         if value is None:

@@ -8,6 +8,7 @@ import unicodedata
 from functools import lru_cache
 
 from pypinyin import lazy_pinyin
+from pypinyin.constants import RE_HANS
 from pypinyin.seg.simpleseg import simple_seg
 
 # Words that do not distinguish one company from another: "北京星辰科技有限公司" and
@@ -49,7 +50,8 @@ def normalize_name(name: str) -> str:
     text = unicodedata.normalize("NFKC", name or "").strip().lower()
     text = _GROUP_WORDS.sub("", text)
     changed = True
-    while changed and text:
+    # `endswith` with the whole tuple (one C call) skips the pass when no suffix matches.
+    while changed and text and text.endswith(_COMPANY_SUFFIXES):
         changed = False
         for suffix in _COMPANY_SUFFIXES:
             if text.endswith(suffix) and len(text) > len(suffix):
@@ -92,6 +94,19 @@ def _keep_chars(chars: str) -> list[str]:
     return list(chars)
 
 
+def _run_splitter():
+    """pypinyin's `simple_seg` (runs of Chinese / other characters, a Python loop per character)
+    as one regex built from pypinyin's own character class; None if its shape is unexpected."""
+    pattern = RE_HANS.pattern
+    if not (pattern.startswith("^(?:[") and pattern.endswith("])+$")):
+        return None
+    han = pattern[len("^(?:") : -len(")+$")]
+    return re.compile(f"{han}+|[^{han[1:]}+", re.DOTALL).findall
+
+
+_split_runs = _run_splitter() or simple_seg
+
+
 @lru_cache(maxsize=65536)
 def _token_pinyin(token: str) -> tuple[str, ...]:
     """lazy_pinyin of one run of Chinese or of other characters, cached per run."""
@@ -106,7 +121,7 @@ def pinyin_keys(text: str) -> tuple[str, str]:
     segments and converts each run on its own, so converting run by run (cached per run: cities,
     brands and legal forms repeat across names) gives exactly the pinyin of the whole text."""
     text = unicodedata.normalize("NFKC", text or "").lower()
-    syllables = [s for token in simple_seg(text) for s in _token_pinyin(token) if s.strip()]
+    syllables = [s for token in _split_runs(text) for s in _token_pinyin(token) if s.strip()]
     full = re.sub(r"[^0-9a-z]", "", "".join(syllables))
     initials = re.sub(r"[^0-9a-z]", "", "".join(s[0] for s in syllables if s and s[0].isalnum()))
     return full[:300], initials[:100]

@@ -141,7 +141,9 @@ def _trim(
     data: list[tuple[int, list[str]]] = []
     for number, raw in enumerate(rows, start=1):
         # NUL characters cannot be stored (PostgreSQL refuses them) and are never meant.
-        cells = [cell_text(v).replace("\x00", "") for v in raw]
+        cells = [v if type(v) is str else cell_text(v) for v in raw]
+        if any("\x00" in c for c in cells):
+            cells = [c.replace("\x00", "") for c in cells]
         if len(cells) > MAX_COLUMNS:
             if any(c.strip() for c in cells[MAX_COLUMNS:]):
                 raise ImportFileError(
