@@ -20,6 +20,7 @@ import re
 import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -306,6 +307,7 @@ _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*�
 _MONEY_NOISE = re.compile(r"[,，\s¥￥元]|^RMB|^CNY", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)
 def _key(text: str) -> str:
     return re.sub(r"[\s_\-·.]+", "", unicodedata.normalize("NFKC", str(text)).lower())
 
@@ -314,9 +316,9 @@ _choice_cache: dict[str, dict[str, str]] = {}
 
 
 def choice_lookup(field: str) -> dict[str, str]:
-    """{normalised code, English label, Chinese label, part of a label: code} for one field."""
-    language = translation.get_language() or ""
-    cached = _choice_cache.get(field + language)
+    """{normalised code, English label, Chinese label, part of a label: code} for one field
+    (the same whatever the active language, as both languages' labels are in it)."""
+    cached = _choice_cache.get(field)
     if cached is not None:
         return cached
     lookup: dict[str, str] = {}
@@ -331,10 +333,11 @@ def choice_lookup(field: str) -> dict[str, str]:
             lookup.setdefault(_key(name), code)
     for alias, code in CHOICE_ALIASES.get(field, {}).items():
         lookup.setdefault(_key(alias), code)
-    _choice_cache[field + language] = lookup
+    _choice_cache[field] = lookup
     return lookup
 
 
+@lru_cache(maxsize=256)
 def _max_length(model, field: str) -> int:
     return model._meta.get_field(field).max_length
 

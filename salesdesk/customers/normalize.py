@@ -94,17 +94,20 @@ def _keep_chars(chars: str) -> list[str]:
     return list(chars)
 
 
-def _run_splitter():
-    """pypinyin's `simple_seg` (runs of Chinese / other characters, a Python loop per character)
-    as one regex built from pypinyin's own character class; None if its shape is unexpected."""
+def _han_class() -> str | None:
+    """pypinyin's character class of Chinese characters with pinyin, or None if the shape of
+    its pattern is unexpected (then the slower pypinyin functions are used as they are)."""
     pattern = RE_HANS.pattern
     if not (pattern.startswith("^(?:[") and pattern.endswith("])+$")):
         return None
-    han = pattern[len("^(?:") : -len(")+$")]
-    return re.compile(f"{han}+|[^{han[1:]}+", re.DOTALL).findall
+    return pattern[len("^(?:") : -len(")+$")]
 
 
-_split_runs = _run_splitter() or simple_seg
+_HAN = _han_class()
+# pypinyin's `simple_seg` (runs of Chinese / other characters, a Python loop per character) as
+# one regex over the same class.
+_split_runs = re.compile(f"{_HAN}+|[^{_HAN[1:]}+", re.DOTALL).findall if _HAN else simple_seg
+_is_han_run = re.compile(f"{_HAN}").match if _HAN else RE_HANS.match
 
 
 @lru_cache(maxsize=65536)
@@ -121,7 +124,14 @@ def pinyin_keys(text: str) -> tuple[str, str]:
     segments and converts each run on its own, so converting run by run (cached per run: cities,
     brands and legal forms repeat across names) gives exactly the pinyin of the whole text."""
     text = unicodedata.normalize("NFKC", text or "").lower()
-    syllables = [s for token in _split_runs(text) for s in _token_pinyin(token) if s.strip()]
+    syllables = [
+        s
+        for token in _split_runs(text)
+        # Runs without Chinese come back from pypinyin character by character (errors=list):
+        # skip the call (and the cache, as such runs are mostly unique: numbers, codes).
+        for s in (_token_pinyin(token) if _is_han_run(token) else token)
+        if s.strip()
+    ]
     full = re.sub(r"[^0-9a-z]", "", "".join(syllables))
     initials = re.sub(r"[^0-9a-z]", "", "".join(s[0] for s in syllables if s and s[0].isalnum()))
     return full[:300], initials[:100]
