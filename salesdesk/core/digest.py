@@ -61,7 +61,7 @@ def digest_preference(user) -> DigestPreference:
 def digest_preference_update(*, actor, enabled: bool, hour: int) -> DigestPreference:
     """Save the actor's own daily to-do email choice."""
     if not getattr(actor, "is_active", False):
-        raise ValidationError({"enabled": [_("Your account is deactivated.")]})
+        raise ValidationError({"enabled": [_("This user is deactivated.")]})
     errors: dict[str, list[str]] = {}
     if not isinstance(hour, int) or isinstance(hour, bool) or not 0 <= hour <= 23:
         errors["hour"] = [_("Choose an hour between 0 and 23.")]
