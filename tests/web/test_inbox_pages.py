@@ -248,7 +248,7 @@ class TestHome:
             ("today", "Evening quote"),
         ]
         content = response.content.decode()
-        assert "Overdue and due today" in content
+        assert "My to-dos" in content
         assert '<a class="small" href="/inbox/">To-do inbox</a>' in content
 
     def test_my_day_shows_eight_and_links_to_the_rest(self, org, login):

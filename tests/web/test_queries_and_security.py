@@ -86,6 +86,8 @@ def html_pages(org):
     role = Role.objects.get(code="rep")
     return [
         reverse("web:home"),
+        reverse("web:inbox"),
+        reverse("web:inbox_email"),
         reverse("web:search") + "?q=a",
         reverse("web:notifications"),
         reverse("web:units"),
