@@ -60,7 +60,6 @@ def inbox_digests_send() -> int:
     has come (CUS-8; salesdesk.core.digest). Returns how many were claimed."""
     from salesdesk.core.digest import digests_send
 
-    autodiscover_modules("inbox")
     claimed = digests_send()
     if claimed:
         logger.info("to-do emails: %s queued", len(claimed))

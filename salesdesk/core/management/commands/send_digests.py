@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
-from django.utils.module_loading import autodiscover_modules
 
 
 class Command(BaseCommand):
@@ -18,7 +17,6 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run: bool = False, **options):
         from salesdesk.core.digest import digests_send
 
-        autodiscover_modules("inbox")
         due = digests_send(dry_run=dry_run)
         for user, day in due:
             self.stdout.write(f"{user.username} <{user.email}> {day.isoformat()}")
