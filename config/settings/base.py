@@ -155,6 +155,8 @@ CSRF_COOKIE_HTTPONLY = False
 # Deleted records stay in the recycle bin this many days before the purge job removes them.
 SALESDESK_RECYCLE_RETENTION_DAYS = int(os.environ.get("SALESDESK_RECYCLE_RETENTION_DAYS", "30"))
 SALESDESK_API_MAX_PAGE_SIZE = 200
+# Absolute links in emails (the daily to-do email): the address users open SalesDesk at.
+SALESDESK_BASE_URL = os.environ.get("SALESDESK_BASE_URL", "http://127.0.0.1:8000")
 
 # --- I18N -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

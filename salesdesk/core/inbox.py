@@ -74,16 +74,24 @@ class InboxRegistry:
 inbox_registry = InboxRegistry()
 
 
-def inbox_items(user, *, until: datetime, limit: int = 100) -> list[InboxItem]:
-    """Everything `user` has to do by `until`, soonest first, at most `limit` items."""
+def _selected(kinds) -> list[InboxSource]:
+    sources = inbox_registry.sources()
+    if kinds is None:
+        return sources
+    return [source for source in sources if source.key in kinds]
+
+
+def inbox_items(user, *, until: datetime, limit: int = 100, kinds=None) -> list[InboxItem]:
+    """Everything `user` has to do by `until`, soonest first, at most `limit` items
+    (only from the sources whose keys are in `kinds`, when given)."""
     streams = [
         sorted(source.items(user, until=until, limit=limit), key=lambda i: i.due_at)[:limit]
-        for source in inbox_registry.sources()
+        for source in _selected(kinds)
     ]
     merged = heapq.merge(*streams, key=lambda i: i.due_at)
     return list(itertools.islice(merged, limit))
 
 
-def inbox_counts(user, *, until: datetime) -> dict[str, int]:
+def inbox_counts(user, *, until: datetime, kinds=None) -> dict[str, int]:
     """Per source key, how many items `user` has due by `until`."""
-    return {source.key: source.count(user, until=until) for source in inbox_registry.sources()}
+    return {source.key: source.count(user, until=until) for source in _selected(kinds)}

@@ -200,3 +200,27 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DigestLog(models.Model):
+    """One daily to-do email (CUS-8) per user and local day: the unique pair makes reruns and
+    several job workers send it at most once. `sent_at` stays empty when there was nothing to do."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_logs"
+    )
+    date = models.DateField(_("date"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    item_count = models.PositiveIntegerField(_("items"), default=0)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("to-do email")
+        verbose_name_plural = _("to-do emails")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "date"], name="core_digestlog_user_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.date}"

@@ -51,3 +51,24 @@ def job_queue_ping(token: str = "") -> dict:
         cursor.execute("SELECT 1")
         (one,) = cursor.fetchone()
     return {"token": token, "db": one == 1}
+
+
+@db_periodic_task(crontab(minute="*/15"), name="inbox_digests_send")
+@lock_task("salesdesk-inbox-digests")
+def inbox_digests_send() -> int:
+    """Every 15 minutes: claim and queue the daily to-do email of every user whose local hour
+    has come (CUS-8; salesdesk.core.digest). Returns how many were claimed."""
+    from salesdesk.core.digest import digests_send
+
+    claimed = digests_send()
+    if claimed:
+        logger.info("to-do emails: %s queued", len(claimed))
+    return len(claimed)
+
+
+@db_task(name="inbox_digest_email", retries=2, retry_delay=60)
+def inbox_digest_email(log_id: int) -> bool:
+    """Send one claimed daily to-do email (never twice: a sent log is skipped)."""
+    from salesdesk.core.digest import digest_deliver
+
+    return digest_deliver(log_id)

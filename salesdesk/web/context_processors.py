@@ -41,7 +41,7 @@ def _nav_definition() -> list[NavSection]:
             _("Workspace"),
             [
                 NavItem(_("Home"), "web:home", "house", active_prefixes=("home",)),
-                NavItem(_("My tasks"), "web:my_tasks", "check2-square", None, ("my_task",)),
+                NavItem(_("To-do"), "web:inbox", "check2-square", None, ("inbox", "my_task")),
             ],
         ),
         NavSection(

@@ -61,6 +61,8 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/imports/{job_id}/errors", "get"): "import_job_errors",
     ("/api/v1/imports/templates/{entity}", "get"): "import_template_download",
     ("/api/v1/customers/export", "get"): "customer_export_file",
+    ("/api/v1/inbox", "get"): "inbox_list",
+    ("/api/v1/inbox/counts", "get"): "inbox_counts",
 }
 
 
@@ -116,6 +118,7 @@ def test_list_operations_document_the_page_parameters(db):
         "/api/v1/recycle-bin",
         "/api/v1/audit-events",
         "/api/v1/auth/tokens",
+        "/api/v1/inbox",
     ]:
         params = {p["name"]: p for p in doc["paths"][path]["get"]["parameters"]}
         assert params["page_size"]["schema"]["maximum"] == 200, path

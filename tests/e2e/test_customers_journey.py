@@ -1,6 +1,6 @@
 """Browser journey of the customer pages (issue 3), in both languages, in headless chromium:
 create a customer, hit the live duplicate warning (masked owner), add a contact, record a
-follow-up with a next contact time and find the resulting task in my tasks."""
+follow-up with a next contact time and find the resulting task in the To-do inbox."""
 
 from __future__ import annotations
 
@@ -96,13 +96,20 @@ def test_customer_journey(org, page_factory, screenshot, lang):
     assert (task.owner_id, task.done_at) == (org.rep.pk, None)
     screenshot(page, f"customer-detail-{lang}")
 
-    # The task is in my tasks (upcoming), linked to the customer; complete it.
-    page.locator(".sd-nav a[href='/customers/tasks/']").click()
-    page.locator("a[href='?tab=upcoming']").click()
-    expect(page.locator("main")).to_contain_text(name)
-    screenshot(page, f"my-tasks-{lang}")
-    page.locator(f"form[action='/customers/tasks/{task.pk}/complete/'] button").click()
-    page.wait_for_load_state()
+    # The task is in the To-do inbox (upcoming), linked to the customer; complete it inline.
+    page.locator(".sd-nav a[href='/inbox/']").click()
+    page.wait_for_url(re.compile(r".*/inbox/$"))
+    upcoming = page.locator("#inbox-upcoming")
+    expect(upcoming).to_contain_text(name)
+    expect(upcoming).to_contain_text(task.title)
+    expect(page.locator(".sd-inbox-chips a[data-kind='task'] .badge")).to_have_text("1")
+    screenshot(page, f"inbox-{lang}")
+    upcoming.locator(f"form[action='/inbox/tasks/{task.pk}/complete/'] button").click()
+    expect(upcoming.locator(".sd-inbox-done")).to_contain_text(task.title)
     task.refresh_from_db()
     assert task.done_at is not None
+    # "My tasks" (with the done tab) stays one click away.
+    page.locator("main .sd-page-actions a[href='/customers/tasks/']").click()
+    page.locator("a[href='?tab=done']").click()
+    expect(page.locator("main")).to_contain_text(name)
     assert page.js_errors == []

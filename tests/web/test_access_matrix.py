@@ -42,6 +42,8 @@ def _pages(org):
     # (url, expected status per persona, text every allowed page shows)
     return {
         "home": (reverse("web:home"), EVERYONE, "My to-dos"),
+        "inbox": (reverse("web:inbox"), EVERYONE, '<h1 class="sd-page-title">To-do</h1>'),
+        "inbox_email": (reverse("web:inbox_email"), EVERYONE, "Daily to-do email"),
         "search": (
             reverse("web:search") + "?q=Team",
             EVERYONE,
@@ -125,6 +127,8 @@ def _pages(org):
 
 PAGE_NAMES = [
     "home",
+    "inbox",
+    "inbox_email",
     "search",
     "notifications",
     "units",

@@ -540,5 +540,5 @@ def test_follow_up_with_next_contact_creates_a_task_in_my_tasks(org, data, login
 
 def test_nav_shows_customer_entries(org, login):
     content = login(org.rep).get(reverse("web:home")).content.decode()
-    for name in ("web:customers", "web:contacts", "web:my_tasks"):
+    for name in ("web:customers", "web:contacts", "web:inbox"):  # "To-do" (CUS-8)
         assert f'href="{reverse(name)}"' in content

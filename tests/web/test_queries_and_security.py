@@ -32,7 +32,8 @@ def add_rows(org, n: int, start: int = 0) -> None:
 
 LIST_PAGES = {
     # page: (url factory, pinned number of queries)
-    "home": (lambda org: reverse("web:home"), 8),
+    # home: + the "my day" card, one query per to-do inbox source (one: tasks)
+    "home": (lambda org: reverse("web:home"), 9),
     "units": (lambda org: reverse("web:units"), 6),
     "users": (lambda org: reverse("web:users"), 9),
     "users_filtered": (
@@ -85,6 +86,8 @@ def html_pages(org):
     role = Role.objects.get(code="rep")
     return [
         reverse("web:home"),
+        reverse("web:inbox"),
+        reverse("web:inbox_email"),
         reverse("web:search") + "?q=a",
         reverse("web:notifications"),
         reverse("web:units"),

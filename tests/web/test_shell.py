@@ -117,11 +117,20 @@ class TestNotifications:
         Notification.objects.create(user=org.rep, title="Call 华为")
         Notification.objects.create(user=org.rep, title="Old", read_at=timezone.now())
         Notification.objects.create(user=org.lead, title="Not yours")
-        content = login(org.rep).get(reverse("web:home")).content.decode()
+        client = login(org.rep)
+        content = client.get(reverse("web:home")).content.decode()
+        # The page renders the unread count; the badge then loads the full bell number (htmx).
         assert (
-            '<span id="sd-unread-badge" class="sd-badge">1<span class="visually-hidden">'
-            " unread</span></span>"
+            '<span id="sd-unread-badge" class="sd-badge" hx-get="/inbox/bell/" '
+            'hx-trigger="load, sd-inbox-changed from:body" hx-swap="outerHTML">1'
+            '<span class="visually-hidden"> unread</span></span>'
         ) in content
+        bell = client.get(reverse("web:inbox_bell"), HTTP_HX_REQUEST="true").content.decode()
+        assert bell.strip() == (
+            '<span id="sd-unread-badge" class="sd-badge" hx-get="/inbox/bell/" '
+            'hx-trigger="sd-inbox-changed from:body" hx-swap="outerHTML">1'
+            '<span class="visually-hidden"> to do or unread</span></span>'
+        )
 
     def test_panel_and_mark_read(self, org, login):
         mine = Notification.objects.create(user=org.rep, title="Call 华为", url="/settings/")
@@ -150,8 +159,9 @@ class TestNotifications:
         assert Notification.objects.filter(user=org.rep, read_at__isnull=True).count() == 0
         assert Notification.objects.get(pk=other.pk).read_at is None
         assert (
-            '<span id="sd-unread-badge" hx-swap-oob="outerHTML" class="sd-badge d-none">0'
-            in response.content.decode()
+            '<span id="sd-unread-badge" hx-swap-oob="outerHTML" class="sd-badge d-none" '
+            'hx-get="/inbox/bell/" hx-trigger="sd-inbox-changed from:body" '
+            'hx-swap="outerHTML">0<span' in response.content.decode()
         )
 
 
@@ -185,7 +195,7 @@ class TestHome:
                 for s in response.context["nav_sections"]
             ]
 
-        work = ("Workspace", ["Home", "My tasks"])
+        work = ("Workspace", ["Home", "To-do"])
         customers = ("Customers", ["Customers", "Contacts"])
         assert nav(org.rep) == [work, customers, ("Settings", ["Import"])]
         assert nav(org.director) == [work, customers, ("Settings", ["Import", "Recycle bin"])]

@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from salesdesk.core.agenda import agenda
 from salesdesk.core.models import Notification
 from salesdesk.core.search import search_registry
 from salesdesk.org.middleware import UserLanguageMiddleware
@@ -17,6 +18,8 @@ from salesdesk.org.profile import profile_update
 from salesdesk.org.selectors import users_visible
 
 NOTIFICATION_PANEL_SIZE = 8
+HOME_TODO_SIZE = 8  # the "my day" card: overdue and today's to-dos from every inbox source
+BELL_TODO_SIZE = 5
 
 
 def _unread(user):
@@ -42,6 +45,9 @@ def home(request):
         .exclude(level=Notification.Level.TODO)
         .order_by("-created_at")[:6]
     )
+    from salesdesk.web.inbox.views import with_relative
+
+    my_day = with_relative(agenda(user, days=0, limit=HOME_TODO_SIZE, with_counts=False))
     team = []
     if user.unit_id:
         team = list(
@@ -55,6 +61,7 @@ def home(request):
         "shell/home.html",
         {
             "todos": todos,
+            "my_day": my_day,
             "updates": updates,
             "team": team,
             "today": timezone.localdate(now),
@@ -87,6 +94,12 @@ def notifications(request):
         ]
     )
     context = {"items": items, "unread_total": _unread(request.user).count()}
+    if request.htmx:  # the bell's panel: today's to-dos first, then the notifications
+        from salesdesk.web.inbox.views import with_relative
+
+        plan = with_relative(agenda(request.user, days=0, limit=BELL_TODO_SIZE))
+        context["my_day"] = plan
+        context["bell_total"] = plan.total + context["unread_total"]
     template = "shell/notification_panel.html" if request.htmx else "shell/notifications.html"
     return render(request, template, context)
 
