@@ -93,9 +93,8 @@ def matches(c: Customer, tag_ids: set[int], crit: dict, today: date, now: dateti
         return False
     if "tags_all" in crit and not set(crit["tags_all"]) <= tag_ids:
         return False
-    if "needs_contains" in crit and crit["needs_contains"].lower() not in c.needs.lower():
-        return False
-    return True
+    needle = crit.get("needs_contains")
+    return needle is None or needle.lower() in c.needs.lower()
 
 
 def sub(values):
@@ -215,9 +214,9 @@ def _check(org, rows, raw, viewer_name):
     for key in ("tags_any", "tags_all"):
         if key in raw:
             raw[key] = [tags[t].pk for t in raw[key]]
-    if "revenue_min" in raw and "revenue_max" in raw:
-        if Decimal(raw["revenue_min"]) > Decimal(raw["revenue_max"]):
-            raw.pop("revenue_max")
+    low, high = raw.get("revenue_min"), raw.get("revenue_max")
+    if low and high and Decimal(low) > Decimal(high):
+        raw.pop("revenue_max")
     crit = clean_criteria(raw)
     visible = set(selectors.customers_visible(viewer).values_list("pk", flat=True))
     expected = {c.pk for c, t in made if c.pk in visible and matches(c, t, crit, today, now)}
