@@ -204,7 +204,6 @@ RECENCY_BUCKETS: tuple[tuple[str, Any, int, int | None], ...] = (
 )
 RFM_FIELDS = (("r", "rfm_recency"), ("f", "rfm_frequency"), ("m", "rfm_monetary"))
 TOP_PROVINCES = 10
-TOP_CITIES = 10
 TOP_TAGS = 15
 TOP_NEED_TAGS = 10
 RECENT_NEEDS = 10
@@ -238,9 +237,10 @@ def _bars(counts: list[tuple[str, str, int]], size: int) -> list[Bar]:
 
 
 def persona(user: User, criteria: dict[str, Any]) -> dict[str, Any]:
-    """Every number of the persona page (and of the API's persona), in a fixed number of
-    queries: universe totals, segment aggregates with every fixed-choice distribution, median,
-    provinces, cities, tags, need tags, recent needs and the R×F grid."""
+    """Every number of the persona page (and of the API's persona), in six queries whatever
+    the number of customers: universe totals; one pass over the segment counting size, value,
+    averages, every fixed-choice distribution, recency buckets and RFM scores (conditional
+    aggregates); the median; provinces (top 10); tags; the most recent needs."""
     now, today = viewer_clock(user)
     universe = customers_visible(user)
     members = universe.filter(criteria_q(criteria, now=now, today=today))
@@ -268,6 +268,10 @@ def persona(user: User, criteria: dict[str, Any]) -> dict[str, Any]:
     for short, field in RFM_FIELDS:
         for score in range(1, 6):
             aggregates[f"rfm_{short}:{score}"] = Count("id", filter=Q(**{field: score}))
+    for r in range(1, 6):
+        for f in range(1, 6):
+            cell = Q(rfm_recency=r, rfm_frequency=f)
+            aggregates[f"rfm_grid:{r}:{f}"] = Count("id", filter=cell)
     agg = members.aggregate(**aggregates)
     size = agg["size"] or 0
     value = _money(agg["value"])
@@ -298,11 +302,9 @@ def persona(user: User, criteria: dict[str, Any]) -> dict[str, Any]:
         return [Bar(r[field], r[field], r["n"], _share(r["n"], size)).as_dict() for r in rows]
 
     provinces = grouped("province", TOP_PROVINCES)
-    cities = grouped("city", TOP_CITIES)
     distributions.insert(
         2, {"key": "province", "label": str(_("Province (top 10)")), "bars": provinces}
     )
-    distributions.insert(3, {"key": "city", "label": str(_("City (top 10)")), "bars": cities})
 
     recency = [(k, str(lbl), agg[f"recency:{k}"]) for k, lbl, _n, _o in RECENCY_BUCKETS]
     recency.append(("never", _("Never bought"), agg["never"]))
@@ -314,37 +316,28 @@ def persona(user: User, criteria: dict[str, Any]) -> dict[str, Any]:
         }
     )
 
-    through = Customer.tags.through.objects.filter(customer__in=members.values("pk"))
+    # One GROUP BY over the segment's tags (tags are a curated list: few groups), then the top
+    # tags overall and the top value/interest tags ("needs and pain points") from it.
     tag_rows = list(
-        through.values("tag_id", "tag__name", "tag__category")
-        .annotate(n=Count("customer_id"))
-        .order_by("-n", "tag__name", "tag_id")[:TOP_TAGS]
-    )
-    tags = [
-        {
-            "key": str(r["tag_id"]),
-            "label": r["tag__name"],
-            "category": r["tag__category"],
-            "count": r["n"],
-            "share": _share(r["n"], size),
-        }
-        for r in tag_rows
-    ]
-    need_rows = (
-        through.filter(tag__category__in=(Tag.Category.VALUE, Tag.Category.INTEREST))
+        Customer.tags.through.objects.filter(customer__in=members.values("pk"))
         .values("tag_id", "tag__name", "tag__category")
         .annotate(n=Count("customer_id"))
-        .order_by("-n", "tag__name", "tag_id")[:TOP_NEED_TAGS]
+        .order_by("-n", "tag__name", "tag_id")
     )
-    need_tags = [
-        {
+
+    def tag_bar(r: dict[str, Any]) -> dict[str, Any]:
+        return {
             "key": str(r["tag_id"]),
             "label": r["tag__name"],
             "category": r["tag__category"],
             "count": r["n"],
             "share": _share(r["n"], size),
         }
-        for r in need_rows
+
+    tags = [tag_bar(r) for r in tag_rows[:TOP_TAGS]]
+    need_categories = (Tag.Category.VALUE, Tag.Category.INTEREST)
+    need_tags = [tag_bar(r) for r in tag_rows if r["tag__category"] in need_categories][
+        :TOP_NEED_TAGS
     ]
     needs = [
         {"customer_id": r["id"], "customer_name": r["name"], "needs": r["needs"]}
@@ -364,13 +357,12 @@ def persona(user: User, criteria: dict[str, Any]) -> dict[str, Any]:
         ]
         for short, _field in RFM_FIELDS
     }
-    grid_rows = (
-        members.filter(rfm_recency__isnull=False, rfm_frequency__isnull=False)
-        .values("rfm_recency", "rfm_frequency")
-        .annotate(n=Count("id"))
-        .order_by("rfm_recency", "rfm_frequency")
-    )
-    rfm["grid"] = [[r["rfm_recency"], r["rfm_frequency"], r["n"]] for r in grid_rows]
+    rfm["grid"] = [
+        [r, f, agg[f"rfm_grid:{r}:{f}"]]
+        for r in range(1, 6)
+        for f in range(1, 6)
+        if agg[f"rfm_grid:{r}:{f}"]
+    ]
 
     avg_value = _money(agg["avg_value"])
     avg_count = float(
