@@ -3,9 +3,8 @@ deterministic, removed by a reset."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
+from django.utils import timezone
 
 from salesdesk.customers.segments import selectors
 from salesdesk.customers.segments.criteria import clean_criteria
@@ -13,7 +12,8 @@ from salesdesk.customers.segments.models import Segment
 from salesdesk.demo.runner import build_demo
 from salesdesk.org.models import User
 
-TODAY = date(2026, 3, 2)
+# Segments with "in the last N days" criteria count against the real today: build the demo as of it.
+TODAY = timezone.localdate()
 
 
 @pytest.fixture

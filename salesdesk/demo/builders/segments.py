@@ -29,6 +29,7 @@ def _tag(ctx: DemoContext, name: str) -> int | None:
 def build_segments(ctx: DemoContext) -> None:
     """Example segments: shared ones by the director and the administrator, private ones by a
     rep, covering the four kinds of criteria."""
+    from salesdesk.customers.segments.criteria import clean_criteria
     from salesdesk.customers.segments.models import Segment
 
     org = ctx.results.get("org")
@@ -73,9 +74,9 @@ def build_segments(ctx: DemoContext) -> None:
         (
             admin,
             "高价值忠诚客户 Champions",
-            "RFM 三项评分都在 4 分以上。",
+            "最近 90 天内购买过、累计购买 5 次以上的客户（RFM 评分算出后，可改用 R/F/M ≥ 4）。",
             "shared",
-            {"rfm_r_min": 4, "rfm_f_min": 4, "rfm_m_min": 4},
+            {"purchase_count_min": 5, "last_purchase_within_days": 90},
         ),
         (
             rep,
@@ -105,7 +106,7 @@ def build_segments(ctx: DemoContext) -> None:
             name=name,
             description=description,
             visibility=visibility,
-            criteria=criteria,
+            criteria=clean_criteria(criteria),  # stored normalised, as the services store it
             created_at=ctx.now,
             updated_at=ctx.now,
         )
