@@ -273,3 +273,35 @@ def test_persona_page_has_no_inline_scripts(org, data, login):
     content = login(org.rep).get(reverse("web:segment_detail", args=[data["shared"].pk]))
     for attrs in re.findall(r"<script\b([^>]*)>", content.content.decode(), re.I):
         assert 'src="/static/' in attrs or 'type="application/json"' in attrs
+
+
+def test_segment_pages_send_the_security_headers(org, data, login):
+    from tests.web.test_queries_and_security import assert_security_headers
+
+    pk = data["shared"].pk
+    c = login(org.rep)
+    for url in (
+        reverse("web:segments"),
+        reverse("web:segment_create"),
+        reverse("web:segment_detail", args=[pk]),
+        reverse("web:segment_edit", args=[pk]),
+    ):
+        response = c.get(url)
+        assert response.status_code == 200, url
+        assert_security_headers(response)
+
+
+def test_deleted_segment_is_listed_in_the_recycle_bin_and_restored(org, data, login):
+    segment = data["shared"]
+    login(org.rep).post(reverse("web:segment_delete", args=[segment.pk]))
+    bin_url = reverse("web:recycle_bin") + "?type=customers.segment"
+    assert "广东制造业" in login(org.director).get(bin_url).content.decode()
+    assert login(org.rep).get(bin_url).status_code == 403  # reps have no recycle bin
+    response = login(org.director).post(
+        reverse("web:recycle_restore", args=["customers.segment", segment.pk])
+    )
+    assert response.status_code == 302
+    assert (
+        login(org.other_rep).get(reverse("web:segment_detail", args=[segment.pk])).status_code
+        == 200
+    )
