@@ -305,3 +305,14 @@ def test_deleted_segment_is_listed_in_the_recycle_bin_and_restored(org, data, lo
         login(org.other_rep).get(reverse("web:segment_detail", args=[segment.pk])).status_code
         == 200
     )
+
+
+def test_list_rows_load_their_size_lazily_within_the_viewers_scope(org, data, login):
+    s, p = data["shared"].pk, data["private"].pk
+    page = login(org.rep).get(reverse("web:segments")).content.decode()
+    assert f'hx-get="{reverse("web:segment_size", args=[s])}"' in page
+    size = lambda user, pk: login(user).get(reverse("web:segment_size", args=[pk]))  # noqa: E731
+    assert 'data-segment-size="1"' in size(org.rep, s).content.decode()
+    assert 'data-segment-size="2"' in size(org.director, s).content.decode()
+    assert 'data-segment-size="1"' in size(org.rep, p).content.decode()
+    assert size(org.director, p).status_code == 404

@@ -2,8 +2,8 @@
 persona page (charts), and links to the customer list and the export filtered by the segment.
 
 Transport only: reads through salesdesk.customers.segments.selectors, writes through its
-services. Counts are computed on the persona page and in the preview only, never on the list
-(at a million customers one count per row would make the list slow; see docs/decisions.md).
+services. The list itself runs no count: each row asks for its size separately (htmx, when it
+scrolls into view), so at a million customers the list shows at once and the sizes follow.
 """
 
 from __future__ import annotations
@@ -188,6 +188,15 @@ def segment_preview(request):
 
 def _chart_height(bars: int) -> int:
     return max(160, 40 + 28 * bars)
+
+
+@login_required
+def segment_size(request, pk: int):
+    """htmx: the number of customers of one segment the user can see (loaded per row of the
+    list when it scrolls into view, so the list itself never waits for counts)."""
+    segment = _segment(request.user, pk)
+    count = selectors.segment_count(request.user, segment.criteria)
+    return render(request, "segments/_size.html", {"count": count})
 
 
 @login_required
