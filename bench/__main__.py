@@ -1,11 +1,11 @@
-"""Entry point: python -m bench {coldstart,customers,demo,imports,scoping} [options]."""
+"""Entry point: python -m bench {coldstart,customers,demo,imports,scoping,segments} [options]."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from bench import coldstart, customers, demo, imports, scoping
+from bench import coldstart, customers, demo, imports, scoping, segments
 from bench.common import emit
 
 BENCHMARKS = {
@@ -14,6 +14,7 @@ BENCHMARKS = {
     "demo": demo,
     "imports": imports,
     "scoping": scoping,
+    "segments": segments,
 }
 
 

@@ -372,3 +372,6 @@ class Task(TimeStampedModel, SoftDeleteModel, VersionedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+from salesdesk.customers.segments.models import Segment  # noqa: E402, F401 - segments (CUS-3)

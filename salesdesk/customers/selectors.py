@@ -48,7 +48,9 @@ DEFAULT_SORT = "-created_at"
 #   owner — a user id (or a list); org_unit — a unit id: that unit and every unit below it;
 #   tags — tag ids: customers with any of them;
 #   created_after, created_before — dates (inclusive, in the user's time zone);
-#   no_follow_up_days — N: no follow-up in the last N days (never followed up included).
+#   no_follow_up_days — N: no follow-up in the last N days (never followed up included);
+#   segment — a segment id (CUS-3): the customers matching its criteria (none if the user
+#   cannot open that segment).
 CHOICE_FILTERS = ("level", "kind", "source", "industry", "province", "city", "region")
 
 
@@ -162,6 +164,11 @@ def apply_filters(qs: QuerySet[Customer], user: User, filters: dict) -> QuerySet
     if days not in (None, ""):
         cutoff = timezone.now() - timedelta(days=int(days))
         qs = qs.filter(Q(last_follow_up_at__isnull=True) | Q(last_follow_up_at__lt=cutoff))
+    segment = filters.get("segment")
+    if segment not in (None, ""):
+        from salesdesk.customers.segments.selectors import segment_filter_q
+
+        qs = qs.filter(segment_filter_q(user, int(segment)))
     return qs
 
 

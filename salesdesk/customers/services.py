@@ -644,3 +644,6 @@ def tag_create(*, actor: User, name: str, category: str = Tag.Category.LABEL, re
     if existing is not None:
         return existing
     return Tag.objects.create(name=name, category=category)
+
+
+from salesdesk.customers.segments import services as _segments  # noqa: E402, F401 - CUS-3

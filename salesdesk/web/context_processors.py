@@ -55,6 +55,7 @@ def _nav_definition() -> list[NavSection]:
                     ("customer", "follow_up", "task_create"),
                 ),
                 NavItem(_("Contacts"), "web:contacts", "person-lines-fill", None, ("contact",)),
+                NavItem(_("Segments"), "web:segments", "pie-chart", None, ("segment",)),
             ],
         ),
         NavSection(

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("salesdesk.web.imports.urls")),
     path("customers/", include("salesdesk.web.customers.urls")),
     path("inbox/", include("salesdesk.web.inbox.urls")),
+    path("customers/segments/", include("salesdesk.web.segments.urls")),
 ]

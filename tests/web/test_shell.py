@@ -196,7 +196,7 @@ class TestHome:
             ]
 
         work = ("Workspace", ["Home", "To-do"])
-        customers = ("Customers", ["Customers", "Contacts"])
+        customers = ("Customers", ["Customers", "Contacts", "Segments"])
         assert nav(org.rep) == [work, customers, ("Settings", ["Import"])]
         assert nav(org.director) == [work, customers, ("Settings", ["Import", "Recycle bin"])]
         assert nav(org.admin) == [

@@ -33,7 +33,7 @@
   }
 
   /* ---- list: keep "save view" and "export" on the current (htmx-updated) query ---- */
-  var VIEW_KEYS = ["view", "q", "sort", "level", "kind", "source", "industry", "province", "city", "owner", "unit", "tag", "idle_days", "created_from", "created_to"];
+  var VIEW_KEYS = ["view", "q", "sort", "level", "kind", "source", "industry", "province", "city", "owner", "unit", "tag", "idle_days", "created_from", "created_to", "segment"];
   function currentQuery() {
     var params = new URLSearchParams(window.location.search);
     var out = [];

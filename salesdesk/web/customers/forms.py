@@ -260,6 +260,7 @@ class CustomerFilterForm(forms.Form):
     idle_days = forms.IntegerField(required=False, min_value=1, max_value=3650)
     created_from = forms.DateField(required=False)
     created_to = forms.DateField(required=False)
+    segment = forms.IntegerField(required=False, min_value=1)  # a saved segment (CUS-3)
 
     FILTER_KEYS = (
         "level",
@@ -274,6 +275,7 @@ class CustomerFilterForm(forms.Form):
         "idle_days",
         "created_from",
         "created_to",
+        "segment",
     )
 
     # URL parameter → key of the customer_list selector's `filters`.
