@@ -372,3 +372,6 @@ class Task(TimeStampedModel, SoftDeleteModel, VersionedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+from salesdesk.customers.handover.models import *  # noqa: E402,F403 - registers the models

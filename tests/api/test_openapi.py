@@ -61,6 +61,11 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/imports/{job_id}/errors", "get"): "import_job_errors",
     ("/api/v1/imports/templates/{entity}", "get"): "import_template_download",
     ("/api/v1/customers/export", "get"): "customer_export_file",
+    ("/api/v1/handovers", "get"): "handover_list",
+    ("/api/v1/handovers", "post"): "handover_create",
+    ("/api/v1/handovers/{handover_id}", "get"): "handover_get",
+    ("/api/v1/handovers/preview", "post"): "handover_preview",
+    ("/api/v1/customers/{customer_id}/merge", "post"): "customer_merge",
 }
 
 
