@@ -187,11 +187,14 @@ class TestHome:
 
         work = ("Workspace", ["Home", "My tasks"])
         customers = ("Customers", ["Customers", "Contacts"])
+        # Handover: for those who may transfer customers.
+        handing = ("Customers", ["Customers", "Contacts", "Handover"])
         assert nav(org.rep) == [work, customers, ("Settings", ["Import"])]
-        assert nav(org.director) == [work, customers, ("Settings", ["Import", "Recycle bin"])]
+        assert nav(org.lead) == [work, handing, ("Settings", ["Import"])]
+        assert nav(org.director) == [work, handing, ("Settings", ["Import", "Recycle bin"])]
         assert nav(org.admin) == [
             work,
-            customers,
+            handing,
             (
                 "Settings",
                 [

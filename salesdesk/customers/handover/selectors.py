@@ -94,3 +94,13 @@ def customers_to_hand_over(user: User, from_user: User, *, q: str = "", level: s
     if level:
         qs = qs.filter(level=level)
     return qs.order_by("name", "id")
+
+
+def handover_offer_count(viewer: User, person: User) -> int:
+    """How many customers of a deactivated `person` the viewer could hand over (0 when the
+    person is active or the viewer may not hand over): the "Hand over N customers" offer."""
+    from salesdesk.org.scoping import editable_by
+
+    if person.is_active or not can_hand_over(viewer):
+        return 0
+    return editable_by(Customer.objects.filter(owner_id=person.pk), viewer).count()

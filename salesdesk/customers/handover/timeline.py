@@ -13,8 +13,8 @@ from salesdesk.org.scoping import visible_to
 
 
 def handover_entries(customer, user, limit: int) -> list[TimelineEntry]:
-    if not visible_to(Customer.all_objects.filter(pk=customer.pk), user).exists():
-        return []
+    # Scoped in the same queries (a subquery), so an out-of-scope caller gets nothing.
+    visible = visible_to(Customer.all_objects.filter(pk=customer.pk), user).values("pk")
     entries = []
     items = (
         HandoverItem.objects.filter(
@@ -46,7 +46,7 @@ def handover_entries(customer, user, limit: int) -> list[TimelineEntry]:
             )
         )
     merges = (
-        CustomerMerge.objects.filter(target_id=customer.pk)
+        CustomerMerge.objects.filter(target_id__in=visible)
         .select_related("actor")
         .order_by("-created_at", "-id")[:limit]
     )
