@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from salesdesk.customers.handover import selectors, services
@@ -127,7 +127,11 @@ def handover_new(request):
                 )
                 messages.success(
                     request,
-                    _("%(count)d customers of %(name)s handed over.")
+                    ngettext(
+                        "%(count)d customer of %(name)s handed over.",
+                        "%(count)d customers of %(name)s handed over.",
+                        handover.customer_count,
+                    )
                     % {"count": handover.customer_count, "name": from_user.name},
                 )
                 return redirect("web:handover_detail", handover.pk)
