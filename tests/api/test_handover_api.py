@@ -194,3 +194,14 @@ def test_handover_list_query_count_is_pinned(org, as_persona):
     large = _queries(client, "/api/v1/handovers?page_size=100")
     assert small == large <= 12
     assert Handover.objects.count() == 15
+
+
+def test_user_deactivate_answers_how_many_customers_to_hand_over(org, book, as_persona):
+    response = as_persona("admin").post(f"/api/v1/users/{org.rep.pk}/deactivate")
+    assert response.status_code == 200, response.content
+    assert (response.json()["is_active"], response.json()["customers_to_hand_over"]) == (False, 2)
+    # The handover of a deactivated rep's customers works (the receivers must be active).
+    created = as_persona("admin").post(
+        "/api/v1/handovers", {"from_user": org.rep.pk, "to_users": [org.lead.pk]}
+    )
+    assert (created.status_code, created.json()["customer_count"]) == (201, 2)

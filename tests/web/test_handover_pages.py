@@ -190,3 +190,17 @@ def test_handover_list_query_count_is_pinned(org, login, django_assert_num_queri
     with django_assert_num_queries(8):
         response = client.get(url)
     assert len(response.context["handovers"]) == 15
+
+
+def test_duplicate_warning_on_edit_links_to_merge(org, book, login):
+    make_customer(org.rep, "Beta Trading Co", phone="13800000077")
+    twin = make_customer(org.rep, "Beta Twin", phone="13800000077")
+    params = {"phone": "138 0000 0077", "exclude": twin.pk}
+    url = reverse("web:customer_duplicates")
+    director = login(org.director).get(url, params).content.decode()
+    merge_url = reverse("web:customer_merge", args=[twin.pk]) + "?source="
+    assert merge_url in director
+    # Without the delete permission, and on the create form (no exclude), no merge link.
+    assert merge_url not in login(org.lead).get(url, params).content.decode()
+    create = login(org.director).get(url, {"phone": "138 0000 0077"}).content.decode()
+    assert "/merge/" not in create
