@@ -58,7 +58,7 @@ def test_handover_journey(org, page_factory, screenshot, lang):
     screenshot(page, f"handover-preview-{lang}")
 
     page.locator("button[name=action][value=confirm]").click()
-    page.wait_for_url(re.compile(r".*/customers/handovers/\d+/$"))
+    page.wait_for_url(re.compile(r".*/customers/handovers/\d+/(#preview)?$"))
     expect(page.locator("[data-testid=handover-count]")).to_have_text("2")
     expect(page.locator("[data-testid=handover-items]")).to_contain_text(customers[0].name)
     handover = Handover.objects.get()
