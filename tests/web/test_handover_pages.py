@@ -204,3 +204,12 @@ def test_duplicate_warning_on_edit_links_to_merge(org, book, login):
     assert merge_url not in login(org.lead).get(url, params).content.decode()
     create = login(org.director).get(url, {"phone": "138 0000 0077"}).content.decode()
     assert "/merge/" not in create
+
+
+def test_recycle_bin_refuses_to_restore_a_merged_customer(org, book, login):
+    handover_services.customer_merge(actor=org.director, source=book["beta"], target=book["alpha"])
+    client = login(org.director)
+    url = reverse("web:recycle_restore", args=["customers.customer", book["beta"].pk])
+    response = client.post(url, follow=True)
+    assert "was merged into “阿尔法科技 Alpha Tech”" in response.content.decode()
+    assert Customer.all_objects.get(pk=book["beta"].pk).is_deleted
