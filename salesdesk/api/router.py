@@ -35,6 +35,7 @@ V1_ROUTER_MODULES = (
     "salesdesk.api.v1.system",
     "salesdesk.api.v1.imports",
     "salesdesk.api.v1.inbox",
+    "salesdesk.api.v1.handovers",
 )
 
 

@@ -97,6 +97,8 @@ class AuditEvent(models.Model):
         RECORD_PURGED = "record_purged", _("Record purged")
         SHARE_CHANGED = "share_changed", _("Sharing changed")
         BACKUP = "backup", _("Backup made")
+        CUSTOMER_HANDOVER = "customer_handover", _("Customers handed over")
+        CUSTOMER_MERGE = "customer_merge", _("Customers merged")
 
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     kind = models.CharField(_("event"), max_length=32, choices=Kind.choices, db_index=True)

@@ -374,4 +374,5 @@ class Task(TimeStampedModel, SoftDeleteModel, VersionedModel):
         return self.title
 
 
+from salesdesk.customers.handover.models import *  # noqa: E402,F403 - registers the models
 from salesdesk.customers.segments.models import Segment  # noqa: E402, F401 - segments (CUS-3)

@@ -322,7 +322,8 @@ def customer_transfer(
     *, actor: User, customer: Customer, new_owner: User, request=None
 ) -> Customer:
     """Hand a customer to another owner (in the actor's scope): its org unit becomes the new
-    owner's unit, and the previous owner's open tasks for it move along. Recorded in the field
+    owner's unit, and the previous owner's open tasks for it move along (with every other
+    registered attachment, see customers/handover). Recorded as a Handover and in the field
     history with the reason "transfer"."""
     _require_active(actor)
     _require_transfer(actor)
@@ -330,15 +331,12 @@ def customer_transfer(
     _assignable_owner(actor, new_owner, "new_owner")
     if new_owner.pk == current.owner_id:
         raise ValidationError({"new_owner": [_("The customer already belongs to this user.")]})
-    previous_owner_id = current.owner_id
-    current.owner = new_owner
-    current.org_unit_id = new_owner.unit_id
-    current._change_reason = "transfer"
-    save_versioned(current, expected_version=None, fields=["owner", "org_unit"], actor=actor)
-    Task.objects.filter(customer=current, owner_id=previous_owner_id, done_at__isnull=True).update(
-        owner=new_owner, org_unit_id=new_owner.unit_id, updated_at=timezone.now()
+    # The recorded path of every transfer (CUS-7): attachments move, a Handover is written.
+    from salesdesk.customers.handover.services import customer_transfer_recorded
+
+    return customer_transfer_recorded(
+        actor=actor, customer=current, new_owner=new_owner, request=request
     )
-    return current
 
 
 def customer_delete(*, actor: User, customer: Customer, request=None) -> Customer:
@@ -646,4 +644,5 @@ def tag_create(*, actor: User, name: str, category: str = Tag.Category.LABEL, re
     return Tag.objects.create(name=name, category=category)
 
 
+from salesdesk.customers.handover import services as _handover  # noqa: E402,F401 - registers
 from salesdesk.customers.segments import services as _segments  # noqa: E402, F401 - CUS-3

@@ -75,6 +75,9 @@ def change_entries(customer, user, limit: int) -> list[TimelineEntry]:
         changed = [
             c.field for c in record.diff_against(previous).changes if c.field not in _QUIET_FIELDS
         ]
+        if "owner" in changed and record.history_change_reason == "handover":
+            # Shown by the handover records' own provider (customers/handover/timeline.py).
+            changed = [f for f in changed if f not in {"owner", "org_unit"}]
         if "owner" in changed:
             entries.append(
                 TimelineEntry(
@@ -162,3 +165,6 @@ timeline_registry.register("follow_ups", follow_up_entries)
 timeline_registry.register("changes", change_entries)
 timeline_registry.register("contacts", contact_entries)
 timeline_registry.register("tasks", task_entries)
+
+
+from salesdesk.customers.handover import timeline as _handover  # noqa: E402,F401 - registers

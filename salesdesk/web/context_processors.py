@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
+from salesdesk.customers.handover.selectors import can_hand_over
 from salesdesk.web import access
 
 
@@ -56,6 +57,7 @@ def _nav_definition() -> list[NavSection]:
                 ),
                 NavItem(_("Contacts"), "web:contacts", "person-lines-fill", None, ("contact",)),
                 NavItem(_("Segments"), "web:segments", "pie-chart", None, ("segment",)),
+                NavItem(_("Handover"), "web:handover_list", "people", can_hand_over, ("handover",)),
             ],
         ),
         NavSection(

@@ -11,4 +11,5 @@ urlpatterns = [
     path("customers/", include("salesdesk.web.customers.urls")),
     path("inbox/", include("salesdesk.web.inbox.urls")),
     path("customers/segments/", include("salesdesk.web.segments.urls")),
+    path("customers/", include("salesdesk.web.handover.urls")),
 ]

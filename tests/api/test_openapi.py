@@ -70,6 +70,11 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/customers/export", "get"): "customer_export_file",
     ("/api/v1/inbox", "get"): "inbox_list",
     ("/api/v1/inbox/counts", "get"): "inbox_counts",
+    ("/api/v1/handovers", "get"): "handover_list",
+    ("/api/v1/handovers", "post"): "handover_create",
+    ("/api/v1/handovers/{handover_id}", "get"): "handover_get",
+    ("/api/v1/handovers/preview", "post"): "handover_preview",
+    ("/api/v1/customers/{customer_id}/merge", "post"): "customer_merge",
 }
 
 

@@ -305,9 +305,10 @@ PINNED = {
     "list_filtered": 13,
     "contacts": 7,
     "tasks": 7,
-    "detail": 16,
-    "detail_history": 19,
-    "detail_follow_ups": 18,
+    # +2 each: the handover and merge timeline provider (customers/handover/timeline.py)
+    "detail": 18,
+    "detail_history": 21,
+    "detail_follow_ups": 20,
 }
 
 

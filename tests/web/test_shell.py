@@ -197,11 +197,14 @@ class TestHome:
 
         work = ("Workspace", ["Home", "To-do"])
         customers = ("Customers", ["Customers", "Contacts", "Segments"])
+        # Handover: for those who may transfer customers.
+        handing = ("Customers", ["Customers", "Contacts", "Segments", "Handover"])
         assert nav(org.rep) == [work, customers, ("Settings", ["Import"])]
-        assert nav(org.director) == [work, customers, ("Settings", ["Import", "Recycle bin"])]
+        assert nav(org.lead) == [work, handing, ("Settings", ["Import"])]
+        assert nav(org.director) == [work, handing, ("Settings", ["Import", "Recycle bin"])]
         assert nav(org.admin) == [
             work,
-            customers,
+            handing,
             (
                 "Settings",
                 [

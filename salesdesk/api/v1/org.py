@@ -315,6 +315,14 @@ class UserOut(Schema):
     version: int
 
 
+class UserDeactivatedOut(UserOut):
+    customers_to_hand_over: int = Field(
+        0,
+        description="Customers the user still owns that you may hand over: "
+        "POST /api/v1/handovers with from_user set to this user.",
+    )
+
+
 class UserFilters(PageParams):
     search: str | None = Field(None, description="Part of username, name, email or phone.")
     unit: int | None = Field(None, description="Users of this unit and its sub-units.")
@@ -434,11 +442,15 @@ def _user_action(request, user_id: int, service):
 
 @router.post(
     "/users/{int:user_id}/deactivate",
-    response={200: UserOut, **errors(403, 404, 422)},
+    response={200: UserDeactivatedOut, **errors(403, 404, 422)},
     summary="Deactivate a user (their records stay)",
 )
 def user_deactivate(request, user_id: int):
-    return _user_action(request, user_id, services.user_deactivate)
+    from salesdesk.customers.handover.selectors import handover_offer_count
+
+    user = _user_action(request, user_id, services.user_deactivate)
+    user.customers_to_hand_over = handover_offer_count(_actor(request), user)
+    return user
 
 
 @router.post(

@@ -594,7 +594,11 @@ def customer_duplicates(request):
             limit=10,
             **values,
         )
-    return render(request, "customers/_duplicates.html", _duplicate_context(hits))
+    context = _duplicate_context(hits)
+    if exclude.isdigit() and can_delete(request.user):
+        # Editing a customer: a visible duplicate can be merged into it (CUS-5).
+        context["merge_into"] = int(exclude)
+    return render(request, "customers/_duplicates.html", context)
 
 
 # ---- contacts ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from salesdesk.customers.handover.selectors import handover_offer_count
 from salesdesk.org import services
 from salesdesk.org.models import Role, User
 from salesdesk.org.scoping import editable_by
@@ -135,6 +136,8 @@ def user_detail(request, pk: int):
     user = _visible_user(request.user, pk)
     tab = request.GET.get("tab", "overview")
     context = {"person": user, "tab": tab if tab == "history" else "overview"}
+    # A deactivated user's customers: offer the handover (CUS-7).
+    context["handover_count"] = handover_offer_count(request.user, user)
     if tab == "history":
         context["history"] = field_history(user)
     else:
