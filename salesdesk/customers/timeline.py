@@ -162,3 +162,6 @@ timeline_registry.register("follow_ups", follow_up_entries)
 timeline_registry.register("changes", change_entries)
 timeline_registry.register("contacts", contact_entries)
 timeline_registry.register("tasks", task_entries)
+
+# Return visits, satisfaction and feedback tickets (CUS-9, CUS-11).
+from salesdesk.customers import service_timeline  # noqa: E402,F401
