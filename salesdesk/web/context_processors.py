@@ -55,6 +55,21 @@ def _nav_definition() -> list[NavSection]:
                     ("customer", "follow_up", "task_create"),
                 ),
                 NavItem(_("Contacts"), "web:contacts", "person-lines-fill", None, ("contact",)),
+                NavItem(
+                    _("Return visits"),
+                    "web:return_visit_list",
+                    "telephone-outbound",
+                    None,
+                    ("return_visit",),
+                ),
+                NavItem(_("Care"), "web:care_list", "gift", None, ("care_",)),
+                NavItem(
+                    _("Feedback"),
+                    "web:feedback_list",
+                    "megaphone",
+                    None,
+                    ("feedback_", "satisfaction_"),
+                ),
             ],
         ),
         NavSection(
@@ -70,6 +85,20 @@ def _nav_definition() -> list[NavSection]:
                     "shield-lock",
                     access.can_configure,
                     ("role",),
+                ),
+                NavItem(
+                    _("Return visit rules"),
+                    "web:visit_policy_list",
+                    "calendar2-week",
+                    access.can_configure,
+                    ("visit_policy",),
+                ),
+                NavItem(
+                    _("Greeting templates"),
+                    "web:greeting_template_list",
+                    "envelope-heart",
+                    access.can_configure,
+                    ("greeting_template",),
                 ),
                 NavItem(_("Import"), "web:import_list", "upload", None, ("import",)),
                 NavItem(

@@ -9,4 +9,5 @@ urlpatterns = [
     path("settings/", include("salesdesk.web.settings_pages.urls")),
     path("", include("salesdesk.web.imports.urls")),
     path("customers/", include("salesdesk.web.customers.urls")),
+    path("", include("salesdesk.web.service.urls")),
 ]

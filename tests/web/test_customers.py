@@ -305,9 +305,10 @@ PINNED = {
     "list_filtered": 13,
     "contacts": 7,
     "tasks": 7,
-    "detail": 16,
-    "detail_history": 19,
-    "detail_follow_ups": 18,
+    # +3 on the detail pages: the timeline's return-visit, satisfaction and ticket providers
+    "detail": 19,
+    "detail_history": 22,
+    "detail_follow_ups": 21,
 }
 
 

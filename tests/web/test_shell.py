@@ -186,7 +186,10 @@ class TestHome:
             ]
 
         work = ("Workspace", ["Home", "My tasks"])
-        customers = ("Customers", ["Customers", "Contacts"])
+        customers = (
+            "Customers",
+            ["Customers", "Contacts", "Return visits", "Care", "Feedback"],
+        )
         assert nav(org.rep) == [work, customers, ("Settings", ["Import"])]
         assert nav(org.director) == [work, customers, ("Settings", ["Import", "Recycle bin"])]
         assert nav(org.admin) == [
@@ -198,6 +201,8 @@ class TestHome:
                     "Organisation",
                     "Users",
                     "Roles & permissions",
+                    "Return visit rules",
+                    "Greeting templates",
                     "Import",
                     "Recycle bin",
                     "Audit log",
