@@ -542,37 +542,4 @@ class DashboardOut(Schema):
     summary="Open, overdue and resolved tickets; satisfaction by level, owner and month",
 )
 def feedback_dashboard(request):
-    board = feedback_selectors.dashboard(_actor(request))
-    return dashboard_rows(board)
-
-
-def dashboard_rows(board) -> dict:
-    """The dashboard as plain rows (shared with the page's chart data)."""
-    from salesdesk.customers.models import CustomerLevel
-
-    levels = dict(CustomerLevel.choices)
-
-    def row(key, label, r):
-        return {
-            "key": str(key),
-            "label": str(label),
-            "csat_avg": r["csat_avg"],
-            "csat_count": r["csat_count"],
-            "nps": r["nps"],
-            "nps_count": r["nps_count"],
-        }
-
-    return {
-        "open": board.open,
-        "overdue": board.overdue,
-        "resolved_this_month": board.resolved_this_month,
-        "by_level": [
-            row(r["customer__level"], levels.get(r["customer__level"], ""), r)
-            for r in board.by_level
-        ],
-        "by_owner": [
-            row(r["customer__owner_id"], r["customer__owner__display_name"] or "—", r)
-            for r in board.by_owner
-        ],
-        "by_month": [row(f"{r['month']:%Y-%m}", f"{r['month']:%Y-%m}", r) for r in board.by_month],
-    }
+    return feedback_selectors.dashboard_rows(feedback_selectors.dashboard(_actor(request)))

@@ -166,3 +166,35 @@ def dashboard(user, *, now: datetime | None = None, months: int = 12) -> Dashboa
         by_owner=by_owner,
         by_month=by_month,
     )
+
+
+def dashboard_rows(board) -> dict:
+    """The dashboard as plain rows with labels (the API's answer and the page's chart data)."""
+    from salesdesk.customers.models import CustomerLevel
+
+    levels = dict(CustomerLevel.choices)
+
+    def row(key, label, r):
+        return {
+            "key": str(key),
+            "label": str(label),
+            "csat_avg": r["csat_avg"],
+            "csat_count": r["csat_count"],
+            "nps": r["nps"],
+            "nps_count": r["nps_count"],
+        }
+
+    return {
+        "open": board.open,
+        "overdue": board.overdue,
+        "resolved_this_month": board.resolved_this_month,
+        "by_level": [
+            row(r["customer__level"], levels.get(r["customer__level"], ""), r)
+            for r in board.by_level
+        ],
+        "by_owner": [
+            row(r["customer__owner_id"], r["customer__owner__display_name"] or "—", r)
+            for r in board.by_owner
+        ],
+        "by_month": [row(f"{r['month']:%Y-%m}", f"{r['month']:%Y-%m}", r) for r in board.by_month],
+    }

@@ -421,9 +421,7 @@ def feedback_delete(request, pk: int):
 
 @login_required
 def feedback_dashboard(request):
-    from salesdesk.api.v1.service import dashboard_rows
-
-    board = dashboard_rows(feedback_selectors.dashboard(request.user))
+    board = feedback_selectors.dashboard_rows(feedback_selectors.dashboard(request.user))
     chart = {
         "labels": {
             "csat": _("Average CSAT"),
