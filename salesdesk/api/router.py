@@ -32,6 +32,7 @@ V1_ROUTER_MODULES = (
     "salesdesk.api.v1.org",
     "salesdesk.api.v1.customers",
     "salesdesk.api.v1.segments",
+    "salesdesk.api.v1.service",
     "salesdesk.api.v1.system",
     "salesdesk.api.v1.imports",
     "salesdesk.api.v1.inbox",

@@ -1,12 +1,14 @@
 """The user's agenda (CUS-8): the to-do inbox cut into Overdue / Today / Upcoming in the user's
 time zone. Used by the inbox page, the bell, the home page, the API and the email digest.
 
-Queries: one `count` per source (the chips) and one `items` per selected source, whatever the
-number of items.
+Queries: one `items` per selected source, plus one `count` per source that is not selected or
+whose items were cut at the limit (the chips), whatever the number of items.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -14,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from salesdesk.core.inbox import InboxItem, InboxSource, inbox_counts, inbox_items, inbox_registry
+from salesdesk.core.inbox import InboxItem, InboxSource, inbox_counts, inbox_registry
 
 # The horizons offered on the inbox page ("Upcoming": the next N days).
 HORIZONS = (7, 14, 30)
@@ -98,6 +100,10 @@ class Agenda:
         ]
 
 
+def _due(item: InboxItem) -> datetime:
+    return item.due_at
+
+
 def agenda(
     user,
     *,
@@ -117,8 +123,20 @@ def agenda(
     until = until or end_of_day(user, today + timedelta(days=days))
     sources = inbox_registry.sources()
     by_key = {s.key: s for s in sources}
-    counts = inbox_counts(user, until=until) if with_counts else {}
-    raw = inbox_items(user, until=until, limit=limit + 1, kinds=kinds)
+    # One items query per selected source; its count comes from those items unless they were
+    # cut at the limit, so a count query runs only for cut or unselected sources (the chips).
+    streams = {
+        s.key: sorted(s.items(user, until=until, limit=limit + 1), key=_due)[: limit + 1]
+        for s in sources
+        if kinds is None or s.key in kinds
+    }
+    counts = {}
+    if with_counts:
+        for s in sources:
+            got = streams.get(s.key)
+            exact = got is not None and len(got) <= limit
+            counts[s.key] = len(got) if exact else s.count(user, until=until)
+    raw = list(itertools.islice(heapq.merge(*streams.values(), key=_due), limit + 1))
     items = []
     for item in raw[:limit]:
         if item.due_at < start:

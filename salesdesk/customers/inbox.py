@@ -1,4 +1,7 @@
 """The customers app's to-do inbox sources (CUS-8), discovered by salesdesk.core.inbox: each
 sub-domain registers its source in its own module, imported here (one line each)."""
 
-from salesdesk.customers import inbox_tasks  # noqa: F401
+from salesdesk.customers import (
+    inbox_tasks,  # noqa: F401
+    service_inbox,  # noqa: F401
+)

@@ -171,6 +171,9 @@ class Customer(ScopedModel):
     # Follow-up rhythm
     last_follow_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
     next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
+    # Return-visit rhythm (CUS-9; see salesdesk.customers.visits.services)
+    last_visit_at = models.DateTimeField(_("last return visit"), null=True, blank=True)
+    next_visit_due = models.DateField(_("next return visit due"), null=True, blank=True)
     # Normalised keys for duplicate checks (CUS-5) and search (pinyin, initials)
     name_key = models.CharField(max_length=200, editable=False, db_index=True, default="")
     phone_key = models.CharField(max_length=40, editable=False, db_index=True, default="")
@@ -190,6 +193,8 @@ class Customer(ScopedModel):
             "updated_at",
             "last_follow_up_at",
             "rfm_scored_at",
+            "last_visit_at",
+            "next_visit_due",
         ]
     )
 
@@ -205,6 +210,10 @@ class Customer(ScopedModel):
             # scoped lists filtered by level: a director's unit list, a rep's own list
             models.Index(fields=["org_unit", "level", "-created_at"], name="cust_unit_level"),
             models.Index(fields=["owner", "level", "-created_at"], name="cust_owner_level"),
+            # due and overdue return visits (CUS-9)
+            models.Index(fields=["owner", "next_visit_due"], name="cust_owner_visit_due"),
+            models.Index(fields=["org_unit", "next_visit_due"], name="cust_unit_visit_due"),
+            models.Index(fields=["next_visit_due"], name="cust_visit_due"),
         ]
 
     def __str__(self) -> str:
@@ -374,5 +383,9 @@ class Task(TimeStampedModel, SoftDeleteModel, VersionedModel):
         return self.title
 
 
+# Sub-domains of the customers app (their models belong to this app).
+from salesdesk.customers.care import models as _care_models  # noqa: E402,F401
+from salesdesk.customers.feedback import models as _feedback_models  # noqa: E402,F401
 from salesdesk.customers.handover.models import *  # noqa: E402,F403 - registers the models
 from salesdesk.customers.segments.models import Segment  # noqa: E402, F401 - segments (CUS-3)
+from salesdesk.customers.visits import models as _visit_models  # noqa: E402,F401

@@ -270,6 +270,7 @@ def customer_create(
     customer.save()
     if tag_list:
         customer.tags.set(tag_list)
+    _visit_due_refresh(customer)
     return customer
 
 
@@ -314,7 +315,16 @@ def customer_update(
     )
     if tag_list is not None:
         current.tags.set(tag_list)
+    if "level" in changes:
+        _visit_due_refresh(current)
     return current
+
+
+def _visit_due_refresh(customer: Customer) -> None:
+    """The return-visit schedule follows the level (CUS-9)."""
+    from salesdesk.customers.visits.services import customer_visit_due_refresh
+
+    customer_visit_due_refresh(customer=customer)
 
 
 @transaction.atomic
@@ -644,5 +654,8 @@ def tag_create(*, actor: User, name: str, category: str = Tag.Category.LABEL, re
     return Tag.objects.create(name=name, category=category)
 
 
+# Sub-domains' recycle-bin entries (feedback tickets) and customer attachments.
+from salesdesk.customers import service_attachments as _service_attachments  # noqa: E402,F401
+from salesdesk.customers.feedback import services as _feedback_services  # noqa: E402,F401
 from salesdesk.customers.handover import services as _handover  # noqa: E402,F401 - registers
 from salesdesk.customers.segments import services as _segments  # noqa: E402, F401 - CUS-3

@@ -34,3 +34,8 @@ def customers_rfm_recompute() -> dict:
         "level_changes": result.level_changes,
         "seconds": result.seconds,
     }
+
+
+# Sub-domains' periodic jobs (Huey finds them through this module).
+from salesdesk.customers.care import tasks as _care_tasks  # noqa: E402,F401
+from salesdesk.customers.visits import tasks as _visit_tasks  # noqa: E402,F401

@@ -167,4 +167,6 @@ timeline_registry.register("contacts", contact_entries)
 timeline_registry.register("tasks", task_entries)
 
 
+# Return visits, satisfaction and feedback tickets (CUS-9, CUS-11).
+from salesdesk.customers import service_timeline  # noqa: E402,F401
 from salesdesk.customers.handover import timeline as _handover  # noqa: E402,F401 - registers

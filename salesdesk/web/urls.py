@@ -12,4 +12,5 @@ urlpatterns = [
     path("inbox/", include("salesdesk.web.inbox.urls")),
     path("customers/segments/", include("salesdesk.web.segments.urls")),
     path("customers/", include("salesdesk.web.handover.urls")),
+    path("", include("salesdesk.web.service.urls")),
 ]

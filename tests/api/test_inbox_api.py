@@ -51,9 +51,12 @@ def fake_source():
         return len(items(user, until=until, limit=1000))
 
     inbox_registry.autodiscover()
+    # Only the task source and this one: the assertions stay exact whatever other apps register.
+    saved = dict(inbox_registry._sources)
+    inbox_registry._sources = {"task": saved["task"]}
     inbox_registry.register("care", label="Care", icon="gift", items=items, count=count)
     yield rows
-    inbox_registry.unregister("care")
+    inbox_registry._sources = saved
 
 
 def test_list_default_is_overdue_today_and_the_next_7_days(org, tasks):
@@ -146,6 +149,8 @@ def test_query_count_is_constant(org, url):
             actor=org.rep, title=f"T{i}", due_at=now + timedelta(days=i), customer=customers[i % 4]
         )
     assert count() == few
-    # list: session, user, role (scoping), per source a count and an item query;
+    # list: session, user, role (scoping), per source an item query (counts come from them);
     # counts: session, user, role, per source a count, the unread notifications
-    assert few == 5
+    sources = len(inbox_registry.sources())
+    assert few == (3 + sources if "counts" not in url else 4 + sources)
+    assert few <= 12

@@ -75,6 +75,23 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/handovers/{handover_id}", "get"): "handover_get",
     ("/api/v1/handovers/preview", "post"): "handover_preview",
     ("/api/v1/customers/{customer_id}/merge", "post"): "customer_merge",
+    ("/api/v1/return-visits", "get"): "return_visit_list",
+    ("/api/v1/return-visits", "post"): "return_visit_create",
+    ("/api/v1/visit-policies", "get"): "visit_policy_list",
+    ("/api/v1/visit-policies/{policy_id}", "patch"): "visit_policy_update",
+    ("/api/v1/care-reminders", "get"): "care_reminder_list",
+    ("/api/v1/care-reminders/{reminder_id}/sent", "post"): "care_reminder_mark_sent",
+    ("/api/v1/care-reminders/{reminder_id}/skip", "post"): "care_reminder_skip",
+    ("/api/v1/greeting-templates", "get"): "greeting_template_list",
+    ("/api/v1/greeting-templates/{template_id}", "patch"): "greeting_template_update",
+    ("/api/v1/satisfaction", "get"): "satisfaction_list",
+    ("/api/v1/satisfaction", "post"): "satisfaction_create",
+    ("/api/v1/feedback-tickets", "get"): "feedback_ticket_list",
+    ("/api/v1/feedback-tickets", "post"): "feedback_ticket_create",
+    ("/api/v1/feedback-tickets/{ticket_id}", "get"): "feedback_ticket_get",
+    ("/api/v1/feedback-tickets/{ticket_id}", "patch"): "feedback_ticket_update",
+    ("/api/v1/feedback-tickets/{ticket_id}", "delete"): "feedback_ticket_delete",
+    ("/api/v1/feedback/dashboard", "get"): "feedback_dashboard",
 }
 
 

@@ -124,6 +124,10 @@ def test_handover_of_a_deactivated_reps_customers_spread_evenly(org, book):
         "shares": 0,
         "schedule": 2,  # gone[0] by hand, gone[1] brought forward by the lead's task
         "records": 0,
+        "return_visits": 0,
+        "satisfaction": 0,
+        "care_reminders": 0,
+        "feedback_tickets": 0,
     }
     items = {
         i.customer.name: (i.from_user_id, i.to_user_id, i.moved["tasks"], i.moved["contacts"])
@@ -385,6 +389,10 @@ def test_merge_keeps_every_related_record(org, book):
         "shares": 1,
         "schedule": 1,
         "records": 2,
+        "return_visits": 0,
+        "satisfaction": 0,
+        "care_reminders": 0,
+        "feedback_tickets": 0,
     }
     record = Customer.history.filter(id=target.pk).order_by("-history_id").first()
     assert (record.history_user, record.history_change_reason) == (org.director, "merge")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,30 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def serial_requests_on_shared_sqlite():
+    """With in-memory SQLite the live server's request threads share the test's one database
+    connection (Django's LiveServerThread), so two requests at once (a page's htmx fragments load
+    together: the bell, the home card) can read each other's half-done queries. Serialise the
+    application call there; PostgreSQL runs keep their real concurrency."""
+    from django.conf import settings
+    from django.core.handlers.wsgi import WSGIHandler
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        yield
+        return
+    lock = threading.Lock()
+    original = WSGIHandler.__call__
+
+    def serial(self, environ, start_response):
+        with lock:
+            return original(self, environ, start_response)
+
+    WSGIHandler.__call__ = serial
+    yield
+    WSGIHandler.__call__ = original
 
 
 @pytest.fixture(scope="session")

@@ -305,10 +305,10 @@ PINNED = {
     "list_filtered": 13,
     "contacts": 7,
     "tasks": 7,
-    # +2 each: the handover and merge timeline provider (customers/handover/timeline.py)
-    "detail": 18,
-    "detail_history": 21,
-    "detail_follow_ups": 20,
+    # +2: the handover and merge timeline provider; +3: return visits, satisfaction, tickets
+    "detail": 21,
+    "detail_history": 24,
+    "detail_follow_ups": 23,
 }
 
 

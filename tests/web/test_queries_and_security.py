@@ -33,7 +33,7 @@ def add_rows(org, n: int, start: int = 0) -> None:
 LIST_PAGES = {
     # page: (url factory, pinned number of queries)
     # home: + the "my day" card, one query per to-do inbox source (one: tasks)
-    "home": (lambda org: reverse("web:home"), 9),
+    "home": (lambda org: reverse("web:home"), 8),
     "units": (lambda org: reverse("web:units"), 6),
     "users": (lambda org: reverse("web:users"), 9),
     "users_filtered": (

@@ -184,7 +184,8 @@ class TestHome:
         assert "Good day, 李主管 Lead Li" in content
 
     def test_empty_home_says_what_comes_here(self, org, login):
-        content = login(org.rep).get(reverse("web:home")).content.decode()
+        client = login(org.rep)
+        content = client.get(reverse("web:home_my_day"), HTTP_HX_REQUEST="true").content.decode()
         assert "Nothing to do right now" in content
 
     def test_navigation_shows_only_allowed_pages(self, org, login):
@@ -196,9 +197,12 @@ class TestHome:
             ]
 
         work = ("Workspace", ["Home", "To-do"])
-        customers = ("Customers", ["Customers", "Contacts", "Segments"])
+        customers = (
+            "Customers",
+            ["Customers", "Contacts", "Return visits", "Care", "Feedback", "Segments"],
+        )
         # Handover: for those who may transfer customers.
-        handing = ("Customers", ["Customers", "Contacts", "Segments", "Handover"])
+        handing = ("Customers", [*customers[1], "Handover"])
         assert nav(org.rep) == [work, customers, ("Settings", ["Import"])]
         assert nav(org.lead) == [work, handing, ("Settings", ["Import"])]
         assert nav(org.director) == [work, handing, ("Settings", ["Import", "Recycle bin"])]
@@ -211,6 +215,8 @@ class TestHome:
                     "Organisation",
                     "Users",
                     "Roles & permissions",
+                    "Return visit rules",
+                    "Greeting templates",
                     "Import",
                     "Recycle bin",
                     "Audit log",

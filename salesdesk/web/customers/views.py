@@ -374,6 +374,7 @@ DETAIL_TABS = {
     "contacts": gettext_lazy("Contacts"),
     "follow_ups": gettext_lazy("Follow-ups"),
     "tasks": gettext_lazy("Tasks"),
+    "service": gettext_lazy("Visits & feedback"),
     "history": gettext_lazy("History"),
 }
 
@@ -418,6 +419,10 @@ def customer_detail(request, pk: int):
         context["now"] = timezone.now()
     elif tab == "history":
         context["history"] = field_history(customer)
+    elif tab == "service":
+        from salesdesk.web.service.views import customer_service_context
+
+        context.update(customer_service_context(user, customer))
     return render(request, "customers/detail.html", context)
 
 

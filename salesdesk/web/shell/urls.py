@@ -4,6 +4,7 @@ from salesdesk.web.shell import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("home/my-day/", views.home_my_day, name="home_my_day"),
     path("search/", views.search, name="search"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),

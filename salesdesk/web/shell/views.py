@@ -45,9 +45,6 @@ def home(request):
         .exclude(level=Notification.Level.TODO)
         .order_by("-created_at")[:6]
     )
-    from salesdesk.web.inbox.views import with_relative
-
-    my_day = with_relative(agenda(user, days=0, limit=HOME_TODO_SIZE, with_counts=False))
     team = []
     if user.unit_id:
         team = list(
@@ -61,12 +58,22 @@ def home(request):
         "shell/home.html",
         {
             "todos": todos,
-            "my_day": my_day,
             "updates": updates,
             "team": team,
             "today": timezone.localdate(now),
         },
     )
+
+
+@login_required
+def home_my_day(request):
+    """The home page's "My to-dos" card (htmx, loaded after the page like the bell): overdue and
+    today's to-dos from every inbox source, so the home page's own queries do not grow with the
+    number of sources."""
+    from salesdesk.web.inbox.views import with_relative
+
+    my_day = with_relative(agenda(request.user, days=0, limit=HOME_TODO_SIZE, with_counts=False))
+    return render(request, "shell/_my_day.html", {"my_day": my_day})
 
 
 @login_required
