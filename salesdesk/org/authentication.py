@@ -53,6 +53,15 @@ class LockoutModelBackend(ModelBackend):
     right password with guessed codes cannot dodge the lockout.
     """
 
+    def get_user(self, user_id):
+        """The signed-in user of a session, with the role (data scope, permissions) and unit
+        (user menu, scoping) in the same query: every page needs both."""
+        try:
+            user = User._default_manager.select_related("role", "unit").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
             username = kwargs.get(User.USERNAME_FIELD)

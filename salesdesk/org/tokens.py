@@ -151,7 +151,11 @@ def token_authenticate(key: str | None, *, request=None) -> User | None:
     key = key.strip()
     if not key.startswith(KEY_PREFIX) or len(key) > MAX_KEY_LENGTH:
         return None
-    token = ApiToken.objects.select_related("user").filter(digest=token_digest(key)).first()
+    token = (
+        ApiToken.objects.select_related("user__role", "user__unit")
+        .filter(digest=token_digest(key))
+        .first()
+    )
     if token is None:
         return None
     now = timezone.now()

@@ -335,16 +335,16 @@ def test_list_query_counts_are_pinned(as_persona, org):
         add(i)
     large = {(p, u): count(p, u) for p in ("rep", "director") for u in urls}
     assert large == small
-    # 6 per request (session, user, role, security checks), then count + page (+ the tags or
-    # contacts prefetch); +1 for the director's scope id list (docs/decisions.md D8).
+    # 5 per request (session, user with role and unit, security checks), then count + page (+
+    # the tags or contacts prefetch); +1 for the director's scope id list (docs/decisions.md D8).
     assert small == {
-        ("rep", urls[0]): 9,
-        ("rep", urls[1]): 8,
-        ("rep", urls[2]): 9,
-        ("rep", urls[3]): 8,
-        ("director", urls[0]): 10,
-        ("director", urls[1]): 9,
-        ("director", urls[2]): 10,
-        ("director", urls[3]): 8,  # the director has no tasks: no page query
+        ("rep", urls[0]): 8,
+        ("rep", urls[1]): 7,
+        ("rep", urls[2]): 8,
+        ("rep", urls[3]): 7,
+        ("director", urls[0]): 9,
+        ("director", urls[1]): 8,
+        ("director", urls[2]): 9,
+        ("director", urls[3]): 7,  # the director has no tasks: no page query
     }
     assert Contact.objects.count() == 13

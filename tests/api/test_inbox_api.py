@@ -149,8 +149,8 @@ def test_query_count_is_constant(org, url):
             actor=org.rep, title=f"T{i}", due_at=now + timedelta(days=i), customer=customers[i % 4]
         )
     assert count() == few
-    # list: session, user, role (scoping), per source an item query (counts come from them);
-    # counts: session, user, role, per source a count, the unread notifications
+    # list: session, user (with role and unit), per source an item query (counts come from them);
+    # counts: session, user, per source a count, the unread notifications
     sources = len(inbox_registry.sources())
-    assert few == (3 + sources if "counts" not in url else 4 + sources)
+    assert few == (2 + sources if "counts" not in url else 3 + sources)
     assert few <= 12

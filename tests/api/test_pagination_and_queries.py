@@ -105,15 +105,15 @@ LISTS = [
     "/api/v1/auth/tokens",
     "/api/v1/me",
 ]
-# Per request: session, user, role (for permissions) + the list's own queries.
+# Per request: session, user with its role and unit (one query) + the list's own queries.
 PINNED = {
-    "/api/v1/users": 5,
-    "/api/v1/org-units": 5,
-    "/api/v1/roles": 5,
-    "/api/v1/recycle-bin": 7,
-    "/api/v1/audit-events": 5,
+    "/api/v1/users": 4,
+    "/api/v1/org-units": 4,
+    "/api/v1/roles": 4,
+    "/api/v1/recycle-bin": 6,
+    "/api/v1/audit-events": 4,
     "/api/v1/auth/tokens": 4,
-    "/api/v1/me": 4,
+    "/api/v1/me": 3,
 }
 
 

@@ -163,8 +163,8 @@ def test_customers_of_a_segment_are_paginated_and_scoped(org, data, as_persona):
     ("url", "pinned"),
     [
         ("/api/v1/segments", 4),
-        ("/api/v1/segments/{s}/customers", 8),
-        ("/api/v1/segments/{s}/persona", 11),
+        ("/api/v1/segments/{s}/customers", 7),
+        ("/api/v1/segments/{s}/persona", 10),
     ],
 )
 def test_query_counts_are_pinned(org, data, as_persona, url, pinned):

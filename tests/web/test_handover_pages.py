@@ -184,10 +184,10 @@ def test_handover_list_query_count_is_pinned(org, login, django_assert_num_queri
     client.get(reverse("web:home"))
     _add_handovers(org, 3)
     url = reverse("web:handover_list") + query
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         assert client.get(url).status_code == 200
     _add_handovers(org, 12)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         response = client.get(url)
     assert len(response.context["handovers"]) == 15
 

@@ -237,10 +237,10 @@ class TestBell:
         """The badge loads after the page (htmx); a fragment without the shell pays nothing."""
         client = login(org.rep)
         client.get(reverse("web:home"))
-        # session, user, role (scoping), 1 count per source, the unread count
+        # session, user (with role and unit), 1 count per source, the unread count
         sources = len(inbox_registry.sources())
-        assert 4 + sources <= 12
-        with django_assert_num_queries(4 + sources):
+        assert 3 + sources <= 12
+        with django_assert_num_queries(3 + sources):
             client.get(reverse("web:inbox_bell"), HTTP_HX_REQUEST="true")
 
 
@@ -262,9 +262,9 @@ class TestHome:
     def test_my_day_card_query_count(self, org, login, day, django_assert_num_queries):
         client = login(org.rep)
         client.get(reverse("web:home"))
-        # session, user, role (scoping), one item query per inbox source
+        # session, user (with role and unit), one item query per inbox source
         sources = len(inbox_registry.sources())
-        with django_assert_num_queries(3 + sources):
+        with django_assert_num_queries(2 + sources):
             client.get(reverse("web:home_my_day"), HTTP_HX_REQUEST="true")
 
     def test_my_day_shows_eight_and_links_to_the_rest(self, org, login):
@@ -316,8 +316,8 @@ class TestDailyEmailSetting:
 
 @pytest.mark.parametrize("extra_rows", [False, True])
 def test_inbox_page_query_count_is_pinned(org, login, django_assert_num_queries, extra_rows):
-    """Session, user, role (scoping), per source one item query (its chip's count comes from
-    the items), the shell's unread count (initial badge) and the user's unit (user menu)."""
+    """Session, user (with role and unit), per source one item query (its chip's count comes
+    from the items), the shell's unread count (initial badge)."""
     client = login(org.rep)
     client.get(reverse("web:home"))
     customers = [make_customer(org.rep, f"客户{i}") for i in range(3)]
@@ -326,6 +326,6 @@ def test_inbox_page_query_count_is_pinned(org, login, django_assert_num_queries,
         add_task(org.rep, f"T{i}", now + timedelta(hours=i - 6), customers[i % 3])
     Notification.objects.create(user=org.rep, title="Unread")
     sources = len(inbox_registry.sources())
-    assert 5 + sources <= 12
-    with django_assert_num_queries(5 + sources):
+    assert 3 + sources <= 12
+    with django_assert_num_queries(3 + sources):
         assert client.get(reverse("web:inbox")).status_code == 200

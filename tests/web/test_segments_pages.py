@@ -115,7 +115,7 @@ def test_list_page_runs_a_constant_number_of_queries(org, login, django_assert_n
     for i in range(3):
         services.segment_create(actor=org.rep, name=f"S{i}", visibility="shared")
     c.get(url)
-    with django_assert_num_queries(7) as ctx:
+    with django_assert_num_queries(5) as ctx:
         c.get(url)
     for i in range(3, 30):
         services.segment_create(actor=org.other_rep, name=f"S{i}", visibility="shared",
@@ -226,7 +226,7 @@ def test_persona_page_runs_a_constant_number_of_queries(
     url = reverse("web:segment_detail", args=[data["shared"].pk])
     c = login(org.director)
     c.get(url)
-    with django_assert_num_queries(13) as ctx:
+    with django_assert_num_queries(11) as ctx:
         c.get(url)
     for i in range(40):
         make(org.other_rep, f"更多{i}", industry="manufacturing", province="广东", needs=f"n{i}")

@@ -193,7 +193,12 @@ def test_customer_360_service_tab(org, login):
     )
     assert "电话回访记录" in content
     assert "表扬信" in content
-    assert "Return visit (Phone)" in content  # timeline
+    timeline = (
+        login(org.lead)
+        .get(reverse("web:customer_timeline", args=[customer.pk]), HTTP_HX_REQUEST="true")
+        .content.decode()
+    )
+    assert "Return visit (Phone)" in timeline
 
 
 @pytest.mark.parametrize("persona", ["rep", "lead", "director"])

@@ -12,6 +12,7 @@ urlpatterns = [
     path("bulk/transfer/", views.customer_bulk_transfer, name="customer_bulk_transfer"),
     path("bulk/delete/", views.customer_bulk_delete, name="customer_bulk_delete"),
     path("<int:pk>/", views.customer_detail, name="customer_detail"),
+    path("<int:pk>/timeline/", views.customer_timeline, name="customer_timeline"),
     path("<int:pk>/edit/", views.customer_edit, name="customer_edit"),
     path("<int:pk>/delete/", views.customer_delete, name="customer_delete"),
     path("<int:pk>/transfer/", views.customer_transfer, name="customer_transfer"),
