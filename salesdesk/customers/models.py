@@ -114,8 +114,19 @@ class Tag(TimeStampedModel):
 
 
 class Customer(ScopedModel):
-    """A company or individual customer with the four kinds of segmentation fields (CUS-1)."""
+    """A company or individual customer with the four kinds of segmentation fields (CUS-1).
 
+    A customer in a public pool (CUS-6) has no owner (`owner` NULL, `pool` set) and keeps its
+    org unit; see salesdesk.customers.pool."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     kind = models.CharField(
         _("kind"), max_length=12, choices=CustomerKind.choices, default=CustomerKind.COMPANY
     )
@@ -171,6 +182,25 @@ class Customer(ScopedModel):
     # Follow-up rhythm
     last_follow_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
     next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
+    # Public pool (CUS-6): auto-return clocks start at max(owned_since, last follow-up).
+    owned_since = models.DateTimeField(_("owned since"), null=True, blank=True)
+    pool = models.ForeignKey(
+        "customers.Pool",
+        verbose_name=_("public pool"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="customers",
+    )
+    pooled_at = models.DateTimeField(_("in the pool since"), null=True, blank=True)
+    previous_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("previous owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # Normalised keys for duplicate checks (CUS-5) and search (pinyin, initials)
     name_key = models.CharField(max_length=200, editable=False, db_index=True, default="")
     phone_key = models.CharField(max_length=40, editable=False, db_index=True, default="")
@@ -205,6 +235,7 @@ class Customer(ScopedModel):
             # scoped lists filtered by level: a director's unit list, a rep's own list
             models.Index(fields=["org_unit", "level", "-created_at"], name="cust_unit_level"),
             models.Index(fields=["owner", "level", "-created_at"], name="cust_owner_level"),
+            models.Index(fields=["pool", "-pooled_at"], name="cust_pool_pooled"),
         ]
 
     def __str__(self) -> str:
@@ -372,3 +403,6 @@ class Task(TimeStampedModel, SoftDeleteModel, VersionedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+from salesdesk.customers.pool.models import *  # noqa: E402, F403 - registers the public pool models

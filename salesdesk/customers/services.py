@@ -262,7 +262,7 @@ def customer_create(
         org_unit = owner.unit
     elif not visible_to(OrgUnit.objects.filter(pk=org_unit.pk), actor).exists():
         raise ValidationError({"org_unit": [_("Select a valid org unit.")]})
-    customer = Customer(owner=owner, org_unit=org_unit, **fields)
+    customer = Customer(owner=owner, org_unit=org_unit, owned_since=timezone.now(), **fields)
     _customer_clean(customer)
     tag_list = _tag_list(tags)
     _duplicates(actor=actor, customer=customer, allow_duplicate=allow_duplicate)
@@ -333,8 +333,11 @@ def customer_transfer(
     previous_owner_id = current.owner_id
     current.owner = new_owner
     current.org_unit_id = new_owner.unit_id
+    current.owned_since = timezone.now()
     current._change_reason = "transfer"
-    save_versioned(current, expected_version=None, fields=["owner", "org_unit"], actor=actor)
+    save_versioned(
+        current, expected_version=None, fields=["owner", "org_unit", "owned_since"], actor=actor
+    )
     Task.objects.filter(customer=current, owner_id=previous_owner_id, done_at__isnull=True).update(
         owner=new_owner, org_unit_id=new_owner.unit_id, updated_at=timezone.now()
     )

@@ -34,3 +34,6 @@ def customers_rfm_recompute() -> dict:
         "level_changes": result.level_changes,
         "seconds": result.seconds,
     }
+
+
+from salesdesk.customers.pool.tasks import *  # noqa: E402, F403 - registers the pool job

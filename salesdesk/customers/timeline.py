@@ -72,6 +72,8 @@ def change_entries(customer, user, limit: int) -> list[TimelineEntry]:
             continue
         if previous is None:
             continue
+        if (record.history_change_reason or "").startswith("pool:"):
+            continue  # claims, assignments and returns: the public pool's own entries
         changed = [
             c.field for c in record.diff_against(previous).changes if c.field not in _QUIET_FIELDS
         ]
@@ -162,3 +164,6 @@ timeline_registry.register("follow_ups", follow_up_entries)
 timeline_registry.register("changes", change_entries)
 timeline_registry.register("contacts", contact_entries)
 timeline_registry.register("tasks", task_entries)
+
+
+from salesdesk.customers.pool import timeline as _pool_timeline  # noqa: E402, F401
