@@ -95,6 +95,11 @@ def _take(*, customer_id: int, to_user: User, now) -> Customer | None:
     return Customer.objects.get(pk=customer_id)
 
 
+def _refusal(message: str, code: str) -> ValidationError:
+    """A claim refusal: on the "customer" field, with a code clients can act on."""
+    return ValidationError({"customer": [ValidationError(message, code=code)]})
+
+
 def _refuse_claim(actor: User, customer: Customer, pool: Pool, now) -> None:
     """The claim rules, in the order a user can act on them."""
     if (
@@ -104,14 +109,10 @@ def _refuse_claim(actor: User, customer: Customer, pool: Pool, now) -> None:
         and customer.pooled_at + timedelta(days=pool.cooldown_days) > now
     ):
         until = timezone.localtime(customer.pooled_at + timedelta(days=pool.cooldown_days))
-        raise ValidationError(
-            {
-                "customer": [
-                    _("You returned this customer recently; you may claim it again from %(date)s.")
-                    % {"date": formats.date_format(until, "SHORT_DATETIME_FORMAT")}
-                ]
-            },
-            code="cooldown",
+        raise _refusal(
+            _("You returned this customer recently; you may claim it again from %(date)s.")
+            % {"date": formats.date_format(until, "SHORT_DATETIME_FORMAT")},
+            "cooldown",
         )
     if pool.claim_limit_per_day:
         start, end = day_bounds(actor)
@@ -119,40 +120,26 @@ def _refuse_claim(actor: User, customer: Customer, pool: Pool, now) -> None:
             actor_id=actor.pk, kind=PoolEvent.Kind.CLAIM, at__gte=start, at__lt=end
         ).count()
         if claimed >= pool.claim_limit_per_day:
-            raise ValidationError(
-                {
-                    "customer": [
-                        _(
-                            "You have reached the daily limit of %(limit)s claims. "
-                            "Try again tomorrow."
-                        )
-                        % {"limit": pool.claim_limit_per_day}
-                    ]
-                },
-                code="claim_limit",
+            raise _refusal(
+                _("You have reached the daily limit of %(limit)s claims. Try again tomorrow.")
+                % {"limit": pool.claim_limit_per_day},
+                "claim_limit",
             )
     if pool.quota:
         owned = Customer.objects.filter(owner_id=actor.pk).count()
         if owned >= pool.quota:
-            raise ValidationError(
-                {
-                    "customer": [
-                        _(
-                            "You already own %(owned)s customers, the quota of %(quota)s is "
-                            "reached. Return a customer to the pool first."
-                        )
-                        % {"owned": owned, "quota": pool.quota}
-                    ]
-                },
-                code="quota",
+            raise _refusal(
+                _(
+                    "You already own %(owned)s customers, the quota of %(quota)s is "
+                    "reached. Return a customer to the pool first."
+                )
+                % {"owned": owned, "quota": pool.quota},
+                "quota",
             )
 
 
 def _already_claimed() -> ValidationError:
-    return ValidationError(
-        {"customer": [_("This customer has already been claimed by someone else.")]},
-        code="claimed",
-    )
+    return _refusal(_("This customer has already been claimed by someone else."), "claimed")
 
 
 @transaction.atomic
