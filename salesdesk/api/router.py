@@ -33,6 +33,7 @@ V1_ROUTER_MODULES = (
     "salesdesk.api.v1.customers",
     "salesdesk.api.v1.system",
     "salesdesk.api.v1.imports",
+    "salesdesk.api.v1.pools",
 )
 
 

@@ -55,6 +55,7 @@ def _nav_definition() -> list[NavSection]:
                     ("customer", "follow_up", "task_create"),
                 ),
                 NavItem(_("Contacts"), "web:contacts", "person-lines-fill", None, ("contact",)),
+                NavItem(_("Public pool"), "web:pool", "inboxes", _can_use_pool, ("pool",)),
             ],
         ),
         NavSection(
@@ -70,6 +71,20 @@ def _nav_definition() -> list[NavSection]:
                     "shield-lock",
                     access.can_configure,
                     ("role",),
+                ),
+                NavItem(
+                    _("Public pools"),
+                    "web:settings_pools",
+                    "inboxes-fill",
+                    _can_admin_pools,
+                    ("settings_pool",),
+                ),
+                NavItem(
+                    _("Working calendar"),
+                    "web:settings_calendar",
+                    "calendar-week",
+                    access.can_configure,
+                    ("settings_calendar",),
                 ),
                 NavItem(_("Import"), "web:import_list", "upload", None, ("import",)),
                 NavItem(
@@ -97,6 +112,18 @@ def _nav_definition() -> list[NavSection]:
             ],
         ),
     ]
+
+
+def _can_use_pool(user) -> bool:
+    from salesdesk.web.pool.views import can_use_pool
+
+    return can_use_pool(user)
+
+
+def _can_admin_pools(user) -> bool:
+    from salesdesk.customers.pool.selectors import can_admin_pools
+
+    return can_admin_pools(user)
 
 
 def _url(name: str) -> str:

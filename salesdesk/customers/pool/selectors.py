@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils.functional import LazyObject, empty
 
 from salesdesk.customers.models import Customer
 from salesdesk.customers.pool.models import Pool, PoolEvent, PoolRule
@@ -42,38 +43,53 @@ def can_admin_pools(user) -> bool:
     )
 
 
+def _cache(user) -> dict:
+    """Per-request memo on the user object (the request's user may be a lazy wrapper)."""
+    target = user
+    if isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        target = user._wrapped
+    return target.__dict__.setdefault("_salesdesk_pool_cache", {})
+
+
 def _unit_ancestors(user: User) -> list[int]:
     if not user.unit_id:
         return []
-    cache = user.__dict__.setdefault("_salesdesk_pool_units", {})
+    cache = _cache(user)
     if "ancestors" not in cache:
         unit = OrgUnit.all_objects.filter(pk=user.unit_id).only("path").first()
         cache["ancestors"] = unit.ancestor_ids() if unit else [user.unit_id]
     return cache["ancestors"]
 
 
-def pools_of(user: User) -> QuerySet[Pool]:
-    """The active pools `user` belongs to (every active pool for pool administrators)."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return Pool.objects.none()
-    active = Pool.objects.filter(is_active=True)
-    if can_admin_pools(user):
-        return active.order_by("id")
-    open_pools = active.annotate(
-        _units=Count("member_units", distinct=True), _users=Count("member_users", distinct=True)
-    ).filter(_units=0, _users=0)
-    member = Q(member_users=user.pk) | Q(member_units__in=_unit_ancestors(user))
-    ids = set(active.filter(member).values_list("id", flat=True)) | set(
-        open_pools.values_list("id", flat=True)
+def _member_q(user: User) -> Q:
+    users = Pool.member_users.through.objects.filter(pool_id=OuterRef("pk"))
+    units = Pool.member_units.through.objects.filter(pool_id=OuterRef("pk"))
+    return (
+        Exists(users.filter(user_id=user.pk))
+        | Exists(units.filter(orgunit_id__in=_unit_ancestors(user)))
+        | (~Exists(users) & ~Exists(units))
     )
-    return Pool.objects.filter(pk__in=sorted(ids)).order_by("id")
 
 
 def pool_ids_of(user: User) -> list[int]:
-    cache = user.__dict__.setdefault("_salesdesk_pool_units", {})
+    """Ids of the active pools `user` belongs to (every active pool for pool administrators);
+    one query, once per request."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    cache = _cache(user)
     if "pools" not in cache:
-        cache["pools"] = list(pools_of(user).values_list("id", flat=True))
+        active = Pool.objects.filter(is_active=True)
+        if not can_admin_pools(user):
+            active = active.filter(_member_q(user))
+        cache["pools"] = list(active.order_by("id").values_list("id", flat=True))
     return cache["pools"]
+
+
+def pools_of(user: User) -> QuerySet[Pool]:
+    """The active pools `user` belongs to."""
+    return Pool.objects.filter(pk__in=pool_ids_of(user)).order_by("id")
 
 
 def is_member(user: User, pool: Pool) -> bool:
