@@ -16,6 +16,7 @@ from salesdesk.org.scoping import visible_to
 # (the follow-up rhythm is shown by the follow-ups and tasks themselves).
 _QUIET_FIELDS = {
     "version",
+    "owned_since",  # moves with the owner (transfer, claim)
     "updated_at",
     "deleted_at",
     "deleted_by",
