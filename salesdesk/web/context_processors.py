@@ -115,9 +115,9 @@ def _nav_definition() -> list[NavSection]:
 
 
 def _can_use_pool(user) -> bool:
-    from salesdesk.web.pool.views import can_use_pool
+    from salesdesk.customers.pool.selectors import is_pool_user
 
-    return can_use_pool(user)
+    return is_pool_user(user)
 
 
 def _can_admin_pools(user) -> bool:

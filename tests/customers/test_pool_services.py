@@ -220,3 +220,23 @@ def test_duplicate_hit_on_a_pool_customer_names_the_pool(org, pooled):
     ]
     assert hits[0].name == "苏州公海客户有限公司"
     assert hits[0].url == f"/customers/pool/customers/{pooled.pk}/"
+
+
+def test_pool_moves_are_on_the_customer_timeline(org, pool):
+    from salesdesk.core.timeline import customer_timeline
+
+    customer = make_customer(org.rep, "时间线客户")
+    pool_services.pool_return(actor=org.rep, customer=customer, reason="没有预算")
+    claimed = pool_services.pool_claim(actor=org.other_rep, customer=customer)
+    entries = [
+        (e.kind, e.title, e.body)
+        for e in customer_timeline(claimed, org.other_rep)
+        if e.kind == "pool"
+    ]
+    assert entries == [
+        ("pool", "Claimed from the public pool 华东公海 East pool by 赵六 Zhao Liu", ""),
+        ("pool", "Returned to the public pool 华东公海 East pool", "没有预算"),
+    ]
+    # The field history of the moves is not repeated as "changes".
+    changes = [e.title for e in customer_timeline(claimed, org.other_rep) if e.kind != "pool"]
+    assert changes == ["Customer created"]

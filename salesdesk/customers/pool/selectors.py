@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.functional import LazyObject, empty
@@ -85,6 +86,35 @@ def pool_ids_of(user: User) -> list[int]:
             active = active.filter(_member_q(user))
         cache["pools"] = list(active.order_by("id").values_list("id", flat=True))
     return cache["pools"]
+
+
+GENERATION_KEY = "salesdesk:pool-membership-generation"
+NAV_TTL = 300
+
+
+def membership_changed() -> None:
+    """Forget the cached "is a pool member" answers (a pool was created, edited or deleted)."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, 1, None)
+
+
+def is_pool_user(user) -> bool:
+    """Whether the navigation shows the public pool to `user`: a member of some active pool, or
+    a pool administrator. Answered from the cache (no query on most pages) for NAV_TTL seconds;
+    pool changes in this process clear it at once."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if can_admin_pools(user):
+        return True
+    generation = cache.get(GENERATION_KEY, 0)
+    key = f"salesdesk:pool-member:{generation}:{user.pk}:{user.unit_id}:{user.role_id}"
+    answer = cache.get(key)
+    if answer is None:
+        answer = bool(pool_ids_of(user))
+        cache.set(key, answer, NAV_TTL)
+    return answer
 
 
 def pools_of(user: User) -> QuerySet[Pool]:

@@ -29,7 +29,12 @@ from salesdesk.core.audit import audit_record
 from salesdesk.core.models import AuditEvent
 from salesdesk.customers.models import Customer, CustomerLevel, Task
 from salesdesk.customers.pool.models import Pool, PoolEvent, PoolRule
-from salesdesk.customers.pool.selectors import can_admin_pools, is_member, pool_for_unit
+from salesdesk.customers.pool.selectors import (
+    can_admin_pools,
+    is_member,
+    membership_changed,
+    pool_for_unit,
+)
 from salesdesk.customers.selectors import day_bounds
 from salesdesk.org.models import FunctionPermission, OrgUnit, User
 from salesdesk.org.scoping import editable_by, visible_to
@@ -367,6 +372,7 @@ def pool_create(
     pool.member_units.set(units or [])
     pool.member_users.set(users or [])
     _one_default(pool)
+    transaction.on_commit(membership_changed)
     return pool
 
 
@@ -402,6 +408,7 @@ def pool_update(
     if users is not None:
         current.member_users.set(users)
     _one_default(current)
+    transaction.on_commit(membership_changed)
     return current
 
 
@@ -422,6 +429,7 @@ def pool_delete(*, actor: User, pool: Pool, request=None) -> Pool:
     current.is_active = False
     current.save(update_fields=["deleted_at", "deleted_by", "is_active", "updated_at"])
     audit_record(kind=AuditEvent.Kind.RECORD_DELETED, actor=actor, request=request, target=current)
+    transaction.on_commit(membership_changed)
     return current
 
 

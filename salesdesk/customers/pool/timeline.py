@@ -5,11 +5,9 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from salesdesk.core.timeline import TimelineEntry, timeline_registry
-from salesdesk.customers.models import Customer
 from salesdesk.customers.pool.autoreturn import reason_display
 from salesdesk.customers.pool.models import PoolEvent
 from salesdesk.customers.pool.selectors import pool_events_of
-from salesdesk.org.scoping import visible_to
 
 ICONS = {
     PoolEvent.Kind.CLAIM: "box-arrow-in-down",
@@ -37,7 +35,9 @@ def event_title(event: PoolEvent) -> str:
 
 
 def pool_entries(customer, user, limit: int) -> list[TimelineEntry]:
-    if not visible_to(Customer.all_objects.filter(pk=customer.pk), user).exists():
+    """The customer's pool history (the caller has checked that `user` may see `customer`).
+    A customer that never was in a pool has neither a pool nor a previous owner: no query."""
+    if customer.pool_id is None and customer.previous_owner_id is None:
         return []
     return [
         TimelineEntry(
