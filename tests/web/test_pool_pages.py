@@ -176,3 +176,18 @@ def test_settings_pages(org, login, team_a_pool):
     for url in (reverse("web:settings_pools"), reverse("web:settings_calendar")):
         assert rep.get(url).status_code == 403
     assert login(org.director).get(reverse("web:settings_calendar")).status_code == 403
+
+
+def test_navigation_shows_the_pool_to_members(org, login):
+    def customers_nav(user):
+        response = login(user).get(reverse("web:home"))
+        return next(
+            [str(i.label) for i in s.items]
+            for s in response.context["nav_sections"]
+            if str(s.label) == "Customers"
+        )
+
+    assert customers_nav(org.rep) == ["Customers", "Contacts"]
+    make_pool(org.admin, name="一组公海", member_units=[org.team_a])
+    assert customers_nav(org.rep) == ["Customers", "Contacts", "Public pool"]
+    assert customers_nav(org.other_rep) == ["Customers", "Contacts"]

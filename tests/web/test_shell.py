@@ -187,17 +187,25 @@ class TestHome:
 
         work = ("Workspace", ["Home", "My tasks"])
         customers = ("Customers", ["Customers", "Contacts"])
+        # The public pool: pool administrators (director, admin) always; others when members.
+        with_pool = ("Customers", ["Customers", "Contacts", "Public pool"])
         assert nav(org.rep) == [work, customers, ("Settings", ["Import"])]
-        assert nav(org.director) == [work, customers, ("Settings", ["Import", "Recycle bin"])]
+        assert nav(org.director) == [
+            work,
+            with_pool,
+            ("Settings", ["Public pools", "Import", "Recycle bin"]),
+        ]
         assert nav(org.admin) == [
             work,
-            customers,
+            with_pool,
             (
                 "Settings",
                 [
                     "Organisation",
                     "Users",
                     "Roles & permissions",
+                    "Public pools",
+                    "Working calendar",
                     "Import",
                     "Recycle bin",
                     "Audit log",

@@ -109,7 +109,8 @@ def is_pool_user(user) -> bool:
     if can_admin_pools(user):
         return True
     generation = cache.get(GENERATION_KEY, 0)
-    key = f"salesdesk:pool-member:{generation}:{user.pk}:{user.unit_id}:{user.role_id}"
+    joined = user.date_joined.timestamp() if user.date_joined else 0
+    key = f"salesdesk:pool-member:{generation}:{user.pk}:{joined}:{user.unit_id}:{user.role_id}"
     answer = cache.get(key)
     if answer is None:
         answer = bool(pool_ids_of(user))

@@ -372,7 +372,7 @@ def pool_create(
     pool.member_units.set(units or [])
     pool.member_users.set(users or [])
     _one_default(pool)
-    transaction.on_commit(membership_changed)
+    membership_changed()
     return pool
 
 
@@ -408,7 +408,7 @@ def pool_update(
     if users is not None:
         current.member_users.set(users)
     _one_default(current)
-    transaction.on_commit(membership_changed)
+    membership_changed()
     return current
 
 
@@ -429,7 +429,7 @@ def pool_delete(*, actor: User, pool: Pool, request=None) -> Pool:
     current.is_active = False
     current.save(update_fields=["deleted_at", "deleted_by", "is_active", "updated_at"])
     audit_record(kind=AuditEvent.Kind.RECORD_DELETED, actor=actor, request=request, target=current)
-    transaction.on_commit(membership_changed)
+    membership_changed()
     return current
 
 
