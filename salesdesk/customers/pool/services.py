@@ -268,10 +268,10 @@ def pool_return(*, actor: User, customer: Customer, reason: str, request=None) -
     and transfer). A reason is required."""
     _require_active(actor)
     reason = (reason or "").strip()
-    current = editable_by(Customer.objects.select_for_update(), actor).filter(pk=customer.pk)
-    current = current.first()
+    owned = Customer.objects.select_for_update().filter(owner__isnull=False)
+    current = editable_by(owned, actor).filter(pk=customer.pk).first()
     if current is None:
-        if visible_to(Customer.objects.filter(pk=customer.pk), actor).exists():
+        if visible_to(owned.filter(pk=customer.pk), actor).exists():
             raise PermissionDenied(_("You may view this record but not change it."))
         raise Customer.DoesNotExist
     if current.owner_id != actor.pk and not actor.has_function(FunctionPermission.TRANSFER):
