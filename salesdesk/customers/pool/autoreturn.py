@@ -14,8 +14,8 @@ per rule whatever the number of customers. Returned customers have no owner, so 
 same day finds nothing: the job is idempotent.
 
 Reminders: customers due within the pool's `reminder_days` working days get one notification for
-their owner per due date (one INSERT … SELECT per rule and due day, skipping notifications that
-already exist), and appear in the owner's to-do inbox and the "soon to pool" customer view.
+their owner per due date (one INSERT … SELECT per rule, the due day computed by a CASE over the
+working days of the window, skipping notifications that already exist), and appear in the owner's to-do inbox and the "soon to pool" customer view.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
+    Case,
     CharField,
     DateTimeField,
     Exists,
@@ -36,6 +37,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import reverse
@@ -199,58 +201,64 @@ def _remind_by_rule(rule: PoolRule, units: list[int], today: date, now: datetime
             "Follow up with this customer, or it returns to the public pool %(pool)s on the due "
             "date."
         ) % {"pool": rule.pool.name}
-    total = 0
+    # One statement for the whole window: each customer's due day is the first working day d
+    # of the window by which its clock has run out (CASE over the days, soonest first).
+    days = []
     day = today + timedelta(days=1)
     while day <= horizon:
         if is_working_day(day):
-            due_at = _midnight(day)
-            url = Concat(
-                Value(url_prefix),
-                Cast("id", CharField()),
-                Value(url_suffix),
-                output_field=CharField(),
-            )
-            existing = Notification.objects.filter(
-                user_id=OuterRef("owner_id"),
-                kind=NOTIFICATION_KIND,
-                due_at=due_at,
-                url=OuterRef("_n_url"),
-            )
-            start_before = latest_start_due_by(day - timedelta(days=1), rule.days)
-            rows = (
-                rule_scope(rule, units)
-                .filter(due_by_q(rule, latest_start_due_by(day, rule.days)))
-                .filter(started_after_q(rule, start_before))
-                .annotate(
-                    _n_user=F("owner_id"),
-                    _n_level=Value(Notification.Level.TODO, output_field=CharField()),
-                    _n_kind=Value(NOTIFICATION_KIND, output_field=CharField()),
-                    _n_title=Concat(Value(title_head), F("name"), output_field=CharField()),
-                    _n_body=Value(body, output_field=CharField()),
-                    _n_url=url,
-                    _n_due=Value(due_at, output_field=DateTimeField()),
-                    _n_created=Value(now, output_field=DateTimeField()),
-                )
-                .filter(~Exists(existing))
-                .order_by()
-                .values(
-                    "_n_user",
-                    "_n_level",
-                    "_n_kind",
-                    "_n_title",
-                    "_n_body",
-                    "_n_url",
-                    "_n_due",
-                    "_n_created",
-                )
-            )
-            total += _insert_select(
-                Notification,
-                ["user", "level", "kind", "title", "body", "url", "due_at", "created_at"],
-                rows,
-            )
+            days.append(day)
         day += timedelta(days=1)
-    return total
+    if not days:
+        return 0
+    due_day = Case(
+        *[
+            When(due_by_q(rule, latest_start_due_by(d, rule.days)), then=Value(_midnight(d)))
+            for d in days
+        ],
+        output_field=DateTimeField(),
+    )
+    url = Concat(
+        Value(url_prefix), Cast("id", CharField()), Value(url_suffix), output_field=CharField()
+    )
+    existing = Notification.objects.filter(
+        user_id=OuterRef("owner_id"),
+        kind=NOTIFICATION_KIND,
+        due_at=OuterRef("_n_due"),
+        url=OuterRef("_n_url"),
+    )
+    rows = (
+        rule_scope(rule, units)
+        .filter(due_by_q(rule, latest_start_due_by(days[-1], rule.days)))
+        .filter(started_after_q(rule, latest_start_due_by(today, rule.days)))
+        .annotate(
+            _n_user=F("owner_id"),
+            _n_level=Value(Notification.Level.TODO, output_field=CharField()),
+            _n_kind=Value(NOTIFICATION_KIND, output_field=CharField()),
+            _n_title=Concat(Value(title_head), F("name"), output_field=CharField()),
+            _n_body=Value(body, output_field=CharField()),
+            _n_url=url,
+            _n_due=due_day,
+            _n_created=Value(now, output_field=DateTimeField()),
+        )
+        .filter(~Exists(existing))
+        .order_by()
+        .values(
+            "_n_user",
+            "_n_level",
+            "_n_kind",
+            "_n_title",
+            "_n_body",
+            "_n_url",
+            "_n_due",
+            "_n_created",
+        )
+    )
+    return _insert_select(
+        Notification,
+        ["user", "level", "kind", "title", "body", "url", "due_at", "created_at"],
+        rows,
+    )
 
 
 def pool_rules_apply(*, today: date | None = None, now: datetime | None = None) -> RunResult:
