@@ -15,7 +15,8 @@ same day finds nothing: the job is idempotent.
 
 Reminders: customers due within the pool's `reminder_days` working days get one notification for
 their owner per due date (one INSERT … SELECT per rule, the due day computed by a CASE over the
-working days of the window, skipping notifications that already exist), and appear in the owner's to-do inbox and the "soon to pool" customer view.
+working days of the window, skipping notifications that already exist), and appear in the
+owner's to-do inbox and the "soon to pool" customer view.
 """
 
 from __future__ import annotations

@@ -105,21 +105,37 @@ class PoolEvent(models.Model):
         RETURN = "return", _("Returned")
         AUTO_RETURN = "auto_return", _("Returned automatically")
 
+    # Few indexes: the job inserts events in bulk. (customer, -at) and (actor, kind, at) below
+    # cover the customer and actor lookups.
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="pool_events"
+        "customers.Customer", on_delete=models.CASCADE, related_name="pool_events", db_index=False
     )
     pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("event"), max_length=12, choices=Kind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     from_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     to_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
-    rule = models.ForeignKey(PoolRule, null=True, on_delete=models.SET_NULL, related_name="+")
+    rule = models.ForeignKey(
+        PoolRule, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     at = models.DateTimeField(_("time"), default=timezone.now)
 
