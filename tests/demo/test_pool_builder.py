@@ -40,6 +40,16 @@ def test_pool_demo(small):
     assert small.counts["customers.PoolEvent"] == pooled.count()
 
 
+def test_the_first_job_run_after_the_demo_is_a_normal_day(small):
+    from salesdesk.customers.pool.autoreturn import pool_rules_apply
+
+    owned_never_won = Customer.objects.filter(owner__isnull=False, purchase_count=0).count()
+    result = pool_rules_apply(today=TODAY)
+    assert result.returned < 0.1 * owned_never_won
+    assert result.returned + result.reminded > 0
+    assert pool_rules_apply(today=TODAY).returned == 0
+
+
 def test_reset_removes_the_pool(db):
     build_demo(size="small", seed=3, today=TODAY)
     build_demo(size="small", seed=3, today=TODAY, reset=True)

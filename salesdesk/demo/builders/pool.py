@@ -1,13 +1,15 @@
 """Demo public pool (CUS-6): a default pool open to everyone with the usual rules, and about 5% of
-the customers (never-won ones) in it, returned by their owners over the last month. Set-based:
-a handful of statements whatever the number of customers."""
+the customers (never-won ones) in it, returned by their owners over the last month; the other
+never-won customers were claimed within the last month, so the daily job finds a day's
+worth of returns and reminders, not years of backlog. Set-based: a few dozen statements whatever
+the number of customers."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.db.models import CharField, DateTimeField, F, IntegerField, Value
-from django.db.models.functions import Mod
+from django.db.models.functions import Greatest, Mod
 
 from salesdesk.demo.context import DemoContext
 from salesdesk.demo.registry import register
@@ -27,6 +29,7 @@ REASONS = [
 ]
 # Pooled on 12 different days; 24 of every 200 ids, of which the never-won (about 40%): ~5%.
 BUCKETS = 12
+CLAIM_SPREAD_DAYS = 30
 
 
 def reset_pool(ctx: DemoContext) -> None:
@@ -67,6 +70,13 @@ def build_pool(ctx: DemoContext) -> None:
     )
     owned = Customer.all_objects.using(db).filter(owner__isnull=False, owned_since__isnull=True)
     owned.update(owned_since=F("created_at"))
+    # A system in use: the job has run every day, so no owned customer is long overdue. Never-won
+    # customers (the only ones the rules apply to) were claimed or reassigned within the last
+    # month; a few are due today or within the reminder window, none is years overdue.
+    for k in range(CLAIM_SPREAD_DAYS):
+        Customer.all_objects.using(db).annotate(_m=Mod("id", CLAIM_SPREAD_DAYS)).filter(
+            _m=k, owner__isnull=False, purchase_count=0
+        ).update(owned_since=Greatest("created_at", Value(now - timedelta(days=k, hours=3))))
     pooled = 0
     for k in range(BUCKETS):
         at = now - timedelta(days=3 * k + 1, hours=k)
