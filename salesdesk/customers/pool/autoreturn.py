@@ -15,7 +15,8 @@ same day finds nothing: the job is idempotent.
 
 Reminders: customers due within the pool's `reminder_days` working days get one notification for
 their owner per due date (one INSERT … SELECT per rule, the due day computed by a CASE over the
-working days of the window, skipping notifications that already exist), and appear in the
+working days of the window, skipping customers already reminded of that date (PoolReminder, by
+its unique index), then one INSERT … SELECT of their notifications), and appear in the
 owner's to-do inbox and the "soon to pool" customer view.
 """
 
@@ -48,7 +49,7 @@ from django.utils.translation import gettext as _
 from salesdesk.core.models import Notification
 from salesdesk.core.workdays import add_working_days, is_working_day, latest_start_due_by
 from salesdesk.customers.models import Customer, Task
-from salesdesk.customers.pool.models import PoolEvent, PoolRule
+from salesdesk.customers.pool.models import PoolEvent, PoolReminder, PoolRule
 from salesdesk.customers.pool.selectors import pool_for_unit_map
 
 NOTIFICATION_KIND = "pool_return"
@@ -219,30 +220,47 @@ def _remind_by_rule(rule: PoolRule, units: list[int], today: date, now: datetime
         ],
         output_field=DateTimeField(),
     )
-    url = Concat(
-        Value(url_prefix), Cast("id", CharField()), Value(url_suffix), output_field=CharField()
-    )
-    existing = Notification.objects.filter(
-        user_id=OuterRef("owner_id"),
-        kind=NOTIFICATION_KIND,
-        due_at=OuterRef("_n_due"),
-        url=OuterRef("_n_url"),
+    # 1. One reminder record per (customer, owner, due day) not recorded yet (unique index).
+    existing = PoolReminder.objects.filter(
+        customer_id=OuterRef("pk"), owner_id=OuterRef("owner_id"), due_at=OuterRef("_r_due")
     )
     rows = (
         rule_scope(rule, units)
         .filter(due_by_q(rule, latest_start_due_by(days[-1], rule.days)))
         .filter(started_after_q(rule, latest_start_due_by(today, rule.days)))
         .annotate(
+            _r_customer=F("id"),
+            _r_owner=F("owner_id"),
+            _r_rule=Value(rule.pk, output_field=IntegerField()),
+            _r_due=due_day,
+            _r_created=Value(now, output_field=DateTimeField()),
+        )
+        .filter(~Exists(existing))
+        .order_by()
+        .values("_r_customer", "_r_owner", "_r_rule", "_r_due", "_r_created")
+    )
+    columns = ["customer", "owner", "rule", "due_at", "created_at"]
+    if not _insert_select(PoolReminder, columns, rows):
+        return 0
+    # 2. A notification for each reminder recorded just now.
+    url = Concat(
+        Value(url_prefix),
+        Cast("customer_id", CharField()),
+        Value(url_suffix),
+        output_field=CharField(),
+    )
+    notes = (
+        PoolReminder.objects.filter(created_at=now, rule_id=rule.pk)
+        .annotate(
             _n_user=F("owner_id"),
             _n_level=Value(Notification.Level.TODO, output_field=CharField()),
             _n_kind=Value(NOTIFICATION_KIND, output_field=CharField()),
-            _n_title=Concat(Value(title_head), F("name"), output_field=CharField()),
+            _n_title=Concat(Value(title_head), F("customer__name"), output_field=CharField()),
             _n_body=Value(body, output_field=CharField()),
             _n_url=url,
-            _n_due=due_day,
+            _n_due=F("due_at"),
             _n_created=Value(now, output_field=DateTimeField()),
         )
-        .filter(~Exists(existing))
         .order_by()
         .values(
             "_n_user",
@@ -258,7 +276,7 @@ def _remind_by_rule(rule: PoolRule, units: list[int], today: date, now: datetime
     return _insert_select(
         Notification,
         ["user", "level", "kind", "title", "body", "url", "due_at", "created_at"],
-        rows,
+        notes,
     )
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salesdesk.core.models import SoftDeleteModel, TimeStampedModel, VersionedModel
 
-__all__ = ["Pool", "PoolEvent", "PoolRule"]
+__all__ = ["Pool", "PoolEvent", "PoolReminder", "PoolRule"]
 
 
 class Pool(TimeStampedModel, SoftDeleteModel, VersionedModel):
@@ -150,3 +150,31 @@ class PoolEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.customer_id} {self.at:%Y-%m-%d}"
+
+
+class PoolReminder(models.Model):
+    """The record that an owner was reminded of a customer's automatic return on a due date:
+    the reminder job sends one notification per (customer, owner, due date), looked up here by
+    its unique index (the notifications table has no index for that question)."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    rule = models.ForeignKey(
+        PoolRule, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "due_at", "owner"], name="poolreminder_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.due_at:%Y-%m-%d}"

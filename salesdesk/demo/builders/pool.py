@@ -34,9 +34,10 @@ CLAIM_SPREAD_DAYS = 30
 
 def reset_pool(ctx: DemoContext) -> None:
     from salesdesk.customers.models import Customer
-    from salesdesk.customers.pool.models import Pool, PoolEvent, PoolRule
+    from salesdesk.customers.pool.models import Pool, PoolEvent, PoolReminder, PoolRule
 
     db = ctx.using
+    PoolReminder.objects.using(db).all()._raw_delete(db)
     PoolEvent.objects.using(db).all()._raw_delete(db)
     Customer.all_objects.using(db).filter(pool__isnull=False).update(pool=None)
     PoolRule.objects.using(db).all()._raw_delete(db)
