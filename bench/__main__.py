@@ -1,11 +1,11 @@
-"""Entry point: python -m bench {coldstart,customers,demo,imports,scoping,segments} [options]."""
+"""Entry point: python -m bench {coldstart,customers,demo,imports,pool,scoping,segments} …"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from bench import coldstart, customers, demo, imports, scoping, segments
+from bench import coldstart, customers, demo, imports, pool, scoping, segments
 from bench.common import emit
 
 BENCHMARKS = {
@@ -13,6 +13,7 @@ BENCHMARKS = {
     "customers": customers,
     "demo": demo,
     "imports": imports,
+    "pool": pool,
     "scoping": scoping,
     "segments": segments,
 }

@@ -82,7 +82,11 @@ def fill(json_files: list[str]) -> None:
         for entry in po:
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
+                # "#|" comments of the near match makemessages used, all of them: a lone
+                # "#| msgid_plural" left behind is a syntax error for msgmerge.
                 entry.previous_msgid = None
+                entry.previous_msgid_plural = None
+                entry.previous_msgctxt = None
                 entry.msgstr = ""
                 if entry.msgid_plural:
                     entry.msgstr_plural = {k: "" for k in entry.msgstr_plural}

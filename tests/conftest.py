@@ -99,6 +99,15 @@ def password() -> str:
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache (the database is rolled back; cached lookups such as
+    the pool set-up, lockout counters and membership flags must not outlive it)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def english_by_default():
     """Messages outside a request are in English unless a test asks for another language.
 

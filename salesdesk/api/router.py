@@ -37,6 +37,7 @@ V1_ROUTER_MODULES = (
     "salesdesk.api.v1.imports",
     "salesdesk.api.v1.inbox",
     "salesdesk.api.v1.handovers",
+    "salesdesk.api.v1.pools",
 )
 
 

@@ -226,3 +226,21 @@ class DigestLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.date}"
+
+
+class CalendarDay(models.Model):
+    """An administrator's override of the working calendar (salesdesk.core.workdays): a date that
+    is a working day or a day off whatever the built-in China calendar says."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=80, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d}"

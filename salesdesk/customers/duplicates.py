@@ -42,6 +42,10 @@ class DuplicateHit:
     name: str = ""
     owner_name: str = ""
     url: str = ""
+    # A customer in a public pool (CUS-6) has no owner: the hit names the pool instead, and links
+    # to the pool page when the actor belongs to the pool and may claim it.
+    pool_name: str = ""
+    claimable: bool = False
 
     @property
     def blocking(self) -> bool:
@@ -56,6 +60,8 @@ class DuplicateHit:
             "name": self.name,
             "owner_name": self.owner_name,
             "url": self.url,
+            "pool_name": self.pool_name,
+            "claimable": self.claimable,
         }
 
 
@@ -123,6 +129,20 @@ def customer_url(pk: int) -> str:
         return ""
 
 
+def pool_customer_url(pk: int) -> str:
+    try:
+        return reverse("web:pool_customer_detail", args=[pk])
+    except NoReverseMatch:
+        return ""
+
+
+def _owner_name(row, seen: bool) -> str:
+    """The owner's name (masked outside the scope); a pool customer has no owner to mask."""
+    if row.owner_id is None:
+        return ""
+    return row.owner.name if seen else mask_person(row.owner.name)
+
+
 def duplicate_check(
     *,
     actor,
@@ -178,10 +198,11 @@ def duplicate_check(
         return []
     rows = list(
         Customer.objects.filter(pk__in=sorted(reasons)[: limit * 5])
-        .select_related("owner")
+        .select_related("owner", "pool")
         .only(
             "id",
             "name",
+            "pool__name",
             "owner__username",
             "owner__display_name",
             "owner__first_name",
@@ -197,20 +218,30 @@ def duplicate_check(
             "pk", flat=True
         )
     )
+    member_pools: set[int] = set()
+    if any(row.pool_id for row in rows):
+        from salesdesk.customers.pool.selectors import pool_ids_of
+
+        member_pools = set(pool_ids_of(actor))
     hits = []
     for row in rows:
         matched = [reason for reason in MATCH_ORDER if reason in reasons.get(row.pk, ())]
         if not matched:
             continue
         seen = row.pk in visible
+        claimable = bool(row.pool_id and row.pool_id in member_pools)
         hits.append(
             DuplicateHit(
                 customer_id=row.pk,
                 matched_on=matched,
                 visible=seen,
-                name=row.name if seen else mask_name(row.name),
-                owner_name=row.owner.name if seen else mask_person(row.owner.name),
-                url=customer_url(row.pk) if seen else "",
+                name=row.name if seen or claimable else mask_name(row.name),
+                owner_name=_owner_name(row, seen),
+                url=(
+                    pool_customer_url(row.pk) if claimable else customer_url(row.pk) if seen else ""
+                ),
+                pool_name=row.pool.name if row.pool_id else "",
+                claimable=claimable,
             )
         )
     hits.sort(key=lambda h: (MATCH_ORDER.index(h.matched_on[0]), -len(h.matched_on), h.customer_id))

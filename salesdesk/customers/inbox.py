@@ -5,3 +5,4 @@ from salesdesk.customers import (
     inbox_tasks,  # noqa: F401
     service_inbox,  # noqa: F401
 )
+from salesdesk.customers.pool import inbox as _pool_inbox  # noqa: F401

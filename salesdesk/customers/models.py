@@ -114,8 +114,19 @@ class Tag(TimeStampedModel):
 
 
 class Customer(ScopedModel):
-    """A company or individual customer with the four kinds of segmentation fields (CUS-1)."""
+    """A company or individual customer with the four kinds of segmentation fields (CUS-1).
 
+    A customer in a public pool (CUS-6) has no owner (`owner` NULL, `pool` set) and keeps its
+    org unit; see salesdesk.customers.pool."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     kind = models.CharField(
         _("kind"), max_length=12, choices=CustomerKind.choices, default=CustomerKind.COMPANY
     )
@@ -174,6 +185,25 @@ class Customer(ScopedModel):
     # Return-visit rhythm (CUS-9; see salesdesk.customers.visits.services)
     last_visit_at = models.DateTimeField(_("last return visit"), null=True, blank=True)
     next_visit_due = models.DateField(_("next return visit due"), null=True, blank=True)
+    # Public pool (CUS-6): auto-return clocks start at max(owned_since, last follow-up).
+    owned_since = models.DateTimeField(_("owned since"), null=True, blank=True)
+    pool = models.ForeignKey(
+        "customers.Pool",
+        verbose_name=_("public pool"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="customers",
+    )
+    pooled_at = models.DateTimeField(_("in the pool since"), null=True, blank=True)
+    previous_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("previous owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # Normalised keys for duplicate checks (CUS-5) and search (pinyin, initials)
     name_key = models.CharField(max_length=200, editable=False, db_index=True, default="")
     phone_key = models.CharField(max_length=40, editable=False, db_index=True, default="")
@@ -214,6 +244,7 @@ class Customer(ScopedModel):
             models.Index(fields=["owner", "next_visit_due"], name="cust_owner_visit_due"),
             models.Index(fields=["org_unit", "next_visit_due"], name="cust_unit_visit_due"),
             models.Index(fields=["next_visit_due"], name="cust_visit_due"),
+            models.Index(fields=["pool", "-pooled_at"], name="cust_pool_pooled"),
         ]
 
     def __str__(self) -> str:
@@ -387,5 +418,6 @@ class Task(TimeStampedModel, SoftDeleteModel, VersionedModel):
 from salesdesk.customers.care import models as _care_models  # noqa: E402,F401
 from salesdesk.customers.feedback import models as _feedback_models  # noqa: E402,F401
 from salesdesk.customers.handover.models import *  # noqa: E402,F403 - registers the models
+from salesdesk.customers.pool.models import *  # noqa: E402, F403 - registers the public pool models
 from salesdesk.customers.segments.models import Segment  # noqa: E402, F401 - segments (CUS-3)
 from salesdesk.customers.visits import models as _visit_models  # noqa: E402,F401

@@ -71,7 +71,9 @@ def day_bounds(user: User, day=None) -> tuple[datetime, datetime]:
 
 
 def customers_visible(user: User) -> QuerySet[Customer]:
-    return visible_to(Customer.objects.all(), user)
+    """Owned customers the user can see (customers in a public pool are read through
+    salesdesk.customers.pool.selectors)."""
+    return visible_to(Customer.objects.filter(owner__isnull=False), user)
 
 
 def _as_list(value: Any) -> list:
@@ -109,7 +111,8 @@ def customer_list(
 
     Views: "mine" (owned by the user), "subordinates" (owned by people below the user),
     "all" (everything visible), "today" (next follow-up today in the user's time zone, or an open
-    task about the customer due today), "soon_to_pool" (empty until public pools exist).
+    task about the customer due today), "soon_to_pool" (due to return to a public pool within
+    the pool's reminder window).
     """
     qs = customers_visible(user)
     if view == "mine":
@@ -126,8 +129,9 @@ def customer_list(
             Q(next_follow_up_at__gte=start, next_follow_up_at__lt=end) | Q(pk__in=due_today)
         )
     elif view == "soon_to_pool":
-        # Placeholder: the public pool (CUS-6) decides which customers return soon.
-        qs = qs.none()
+        from salesdesk.customers.pool.autoreturn import due_soon_q, with_owned
+
+        qs = with_owned(qs).filter(due_soon_q())
     elif view != "all":
         qs = qs.none()
     qs = apply_filters(qs, user, filters or {})

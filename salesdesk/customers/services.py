@@ -262,7 +262,7 @@ def customer_create(
         org_unit = owner.unit
     elif not visible_to(OrgUnit.objects.filter(pk=org_unit.pk), actor).exists():
         raise ValidationError({"org_unit": [_("Select a valid org unit.")]})
-    customer = Customer(owner=owner, org_unit=org_unit, **fields)
+    customer = Customer(owner=owner, org_unit=org_unit, owned_since=timezone.now(), **fields)
     _customer_clean(customer)
     tag_list = _tag_list(tags)
     _duplicates(actor=actor, customer=customer, allow_duplicate=allow_duplicate)
@@ -658,4 +658,5 @@ def tag_create(*, actor: User, name: str, category: str = Tag.Category.LABEL, re
 from salesdesk.customers import service_attachments as _service_attachments  # noqa: E402,F401
 from salesdesk.customers.feedback import services as _feedback_services  # noqa: E402,F401
 from salesdesk.customers.handover import services as _handover  # noqa: E402,F401 - registers
+from salesdesk.customers.pool import attachments as _pool_attachments  # noqa: E402,F401
 from salesdesk.customers.segments import services as _segments  # noqa: E402, F401 - CUS-3

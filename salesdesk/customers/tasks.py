@@ -38,4 +38,5 @@ def customers_rfm_recompute() -> dict:
 
 # Sub-domains' periodic jobs (Huey finds them through this module).
 from salesdesk.customers.care import tasks as _care_tasks  # noqa: E402,F401
+from salesdesk.customers.pool.tasks import *  # noqa: E402, F403 - registers the pool job
 from salesdesk.customers.visits import tasks as _visit_tasks  # noqa: E402,F401

@@ -16,6 +16,7 @@ from salesdesk.org.scoping import visible_to
 # (the follow-up rhythm is shown by the follow-ups and tasks themselves).
 _QUIET_FIELDS = {
     "version",
+    "owned_since",  # moves with the owner (transfer, claim)
     "updated_at",
     "deleted_at",
     "deleted_by",
@@ -72,6 +73,8 @@ def change_entries(customer, user, limit: int) -> list[TimelineEntry]:
             continue
         if previous is None:
             continue
+        if (record.history_change_reason or "").startswith("pool:"):
+            continue  # claims, assignments and returns: the public pool's own entries
         changed = [
             c.field for c in record.diff_against(previous).changes if c.field not in _QUIET_FIELDS
         ]
@@ -170,3 +173,4 @@ timeline_registry.register("tasks", task_entries)
 # Return visits, satisfaction and feedback tickets (CUS-9, CUS-11).
 from salesdesk.customers import service_timeline  # noqa: E402,F401
 from salesdesk.customers.handover import timeline as _handover  # noqa: E402,F401 - registers
+from salesdesk.customers.pool import timeline as _pool_timeline  # noqa: E402, F401

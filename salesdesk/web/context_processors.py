@@ -56,6 +56,7 @@ def _nav_definition() -> list[NavSection]:
                     ("customer", "follow_up", "task_create"),
                 ),
                 NavItem(_("Contacts"), "web:contacts", "person-lines-fill", None, ("contact",)),
+                NavItem(_("Public pool"), "web:pool", "inboxes", _can_use_pool, ("pool",)),
                 NavItem(
                     _("Return visits"),
                     "web:return_visit_list",
@@ -88,6 +89,20 @@ def _nav_definition() -> list[NavSection]:
                     "shield-lock",
                     access.can_configure,
                     ("role",),
+                ),
+                NavItem(
+                    _("Public pools"),
+                    "web:settings_pools",
+                    "inboxes-fill",
+                    _can_admin_pools,
+                    ("settings_pool",),
+                ),
+                NavItem(
+                    _("Working calendar"),
+                    "web:settings_calendar",
+                    "calendar-week",
+                    access.can_configure,
+                    ("settings_calendar",),
                 ),
                 NavItem(
                     _("Return visit rules"),
@@ -129,6 +144,18 @@ def _nav_definition() -> list[NavSection]:
             ],
         ),
     ]
+
+
+def _can_use_pool(user) -> bool:
+    from salesdesk.customers.pool.selectors import is_pool_user
+
+    return is_pool_user(user)
+
+
+def _can_admin_pools(user) -> bool:
+    from salesdesk.customers.pool.selectors import can_admin_pools
+
+    return can_admin_pools(user)
 
 
 def _url(name: str) -> str:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("account/", include("salesdesk.web.account.urls")),
     path("settings/", include("salesdesk.web.settings_pages.urls")),
     path("", include("salesdesk.web.imports.urls")),
+    path("", include("salesdesk.web.pool.urls")),
     path("customers/", include("salesdesk.web.customers.urls")),
     path("inbox/", include("salesdesk.web.inbox.urls")),
     path("customers/segments/", include("salesdesk.web.segments.urls")),

@@ -222,6 +222,8 @@ def test_duplicates_answer_409_with_masked_hits(as_persona, org):
                 "name": "上海****公司",
                 "owner_name": "赵*",
                 "url": "",
+                "pool_name": "",
+                "claimable": False,
             }
         ],
     }
@@ -243,6 +245,8 @@ def test_duplicates_answer_409_with_masked_hits(as_persona, org):
             "name": "上海****公司",
             "owner_name": "赵*",
             "url": "",
+            "pool_name": "",
+            "claimable": False,
         }
     ]
     seen = as_persona("director").get(f"/api/v1/customers/duplicates?credit_code={CODE.lower()}")

@@ -92,6 +92,22 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/feedback-tickets/{ticket_id}", "patch"): "feedback_ticket_update",
     ("/api/v1/feedback-tickets/{ticket_id}", "delete"): "feedback_ticket_delete",
     ("/api/v1/feedback/dashboard", "get"): "feedback_dashboard",
+    ("/api/v1/pools", "get"): "pool_list",
+    ("/api/v1/pools", "post"): "pool_create",
+    ("/api/v1/pools/{pool_id}", "get"): "pool_get",
+    ("/api/v1/pools/{pool_id}", "patch"): "pool_update",
+    ("/api/v1/pools/{pool_id}", "delete"): "pool_delete",
+    ("/api/v1/pools/{pool_id}/customers", "get"): "pool_customer_list",
+    ("/api/v1/pools/{pool_id}/assign", "post"): "pool_assign",
+    ("/api/v1/pools/{pool_id}/rules", "get"): "pool_rule_list",
+    ("/api/v1/pools/{pool_id}/rules", "post"): "pool_rule_create",
+    ("/api/v1/pool-rules/{rule_id}", "patch"): "pool_rule_update",
+    ("/api/v1/pool-rules/{rule_id}", "delete"): "pool_rule_delete",
+    ("/api/v1/customers/{customer_id}/claim", "post"): "customer_claim",
+    ("/api/v1/customers/{customer_id}/return", "post"): "customer_return",
+    ("/api/v1/calendar-days", "get"): "calendar_day_list",
+    ("/api/v1/calendar-days", "post"): "calendar_day_create",
+    ("/api/v1/calendar-days/{day_id}", "delete"): "calendar_day_delete",
 }
 
 

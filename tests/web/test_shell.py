@@ -197,24 +197,30 @@ class TestHome:
             ]
 
         work = ("Workspace", ["Home", "To-do"])
-        customers = (
-            "Customers",
-            ["Customers", "Contacts", "Return visits", "Care", "Feedback", "Segments"],
-        )
+        plain = ["Customers", "Contacts", "Return visits", "Care", "Feedback", "Segments"]
+        customers = ("Customers", plain)
+        # The public pool: pool administrators (director, admin) always; others when members.
         # Handover: for those who may transfer customers.
-        handing = ("Customers", [*customers[1], "Handover"])
+        handing = ("Customers", [*plain, "Handover"])
+        pooling = ("Customers", [*plain[:2], "Public pool", *plain[2:], "Handover"])
         assert nav(org.rep) == [work, customers, ("Settings", ["Import"])]
         assert nav(org.lead) == [work, handing, ("Settings", ["Import"])]
-        assert nav(org.director) == [work, handing, ("Settings", ["Import", "Recycle bin"])]
+        assert nav(org.director) == [
+            work,
+            pooling,
+            ("Settings", ["Public pools", "Import", "Recycle bin"]),
+        ]
         assert nav(org.admin) == [
             work,
-            handing,
+            pooling,
             (
                 "Settings",
                 [
                     "Organisation",
                     "Users",
                     "Roles & permissions",
+                    "Public pools",
+                    "Working calendar",
                     "Return visit rules",
                     "Greeting templates",
                     "Import",

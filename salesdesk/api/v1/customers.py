@@ -87,6 +87,8 @@ class DuplicateHitOut(Schema):
     name: str
     owner_name: str
     url: str
+    pool_name: str = Field("", description="The public pool the customer is in (no owner).")
+    claimable: bool = Field(False, description="In one of your pools: you may claim it.")
 
 
 class DuplicateErrorOut(ErrorOut):

@@ -126,6 +126,7 @@ def _hand_over(
 ) -> Handover:
     """Move locked `customers` (all owned by `from_user`) as `plan` says, with their
     attachments; record, audit and notify."""
+    now = timezone.now()
     items: list[HandoverItem] = []
     totals: dict[str, int] = dict.fromkeys(customer_attachments.keys(), 0)
     receivers: dict[str, int] = {}
@@ -133,8 +134,14 @@ def _hand_over(
         to_user = plan[customer.pk]
         customer.owner = to_user
         customer.org_unit_id = to_user.unit_id
+        customer.owned_since = now  # the pool's auto-return clock starts again (CUS-6)
         customer._change_reason = change_reason
-        save_versioned(customer, expected_version=None, fields=["owner", "org_unit"], actor=actor)
+        save_versioned(
+            customer,
+            expected_version=None,
+            fields=["owner", "org_unit", "owned_since"],
+            actor=actor,
+        )
         moved = {}
         for attachment in customer_attachments.attachments():
             moved[attachment.key] = attachment.on_handover(

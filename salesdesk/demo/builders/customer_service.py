@@ -52,7 +52,7 @@ def reset_customer_service(ctx: DemoContext) -> None:
     Customer.all_objects.using(db).update(last_visit_at=None, next_visit_due=None)
 
 
-@register("customer_service", after=("customers",), reset=reset_customer_service)
+@register("customer_service", after=("customers", "pool"), reset=reset_customer_service)
 def build_customer_service(ctx: DemoContext) -> None:
     """Return visits, satisfaction records, feedback tickets and care reminders."""
     from django.db.models import Max, OuterRef, Subquery

@@ -127,7 +127,12 @@ def _visible_customer(user, pk: int) -> Customer:
 
 
 def _editable_customer(user, pk: int) -> Customer:
-    customer = Customer.objects.editable_by(user).select_related("owner", "org_unit").filter(pk=pk)
+    customer = (
+        Customer.objects.editable_by(user)
+        .filter(owner__isnull=False)  # pool customers: see salesdesk.web.pool
+        .select_related("owner", "org_unit")
+        .filter(pk=pk)
+    )
     customer = customer.first()
     if customer is None:
         if Customer.objects.visible_to(user).filter(pk=pk).exists():
@@ -393,7 +398,13 @@ def customer_timeline(request, pk: int):
 @login_required
 def customer_detail(request, pk: int):
     user = request.user
-    customer = _visible_customer(user, pk)
+    try:
+        customer = _visible_customer(user, pk)
+    except Http404:
+        # A customer in one of the user's public pools: its pool page.
+        from salesdesk.customers.pool.selectors import pool_customer_detail
+
+        return redirect("web:pool_customer_detail", pool_customer_detail(user, pk).pk)
     tab = request.GET.get("tab", "overview")
     if tab not in DETAIL_TABS:
         tab = "overview"
@@ -406,6 +417,7 @@ def customer_detail(request, pk: int):
         "editable": editable,
         "can_transfer": editable and can_transfer(user),
         "can_delete": editable and can_delete(user),
+        "can_return": editable and (customer.owner_id == user.pk or can_transfer(user)),
         "contacts": contacts,
         "primary_contact": next((c for c in contacts if c.is_primary), None),
         "tags": list(customer.tags.all()),
