@@ -19,6 +19,13 @@ PAGES = [
     ("customers", "/customers/?view=all"),
     ("customer-form", "/customers/new/"),
     ("tasks", "/customers/tasks/"),
+    ("inbox", "/inbox/?days=7"),
+    ("pool", "/customers/pool/"),
+    ("return-visits", "/customers/return-visits/"),
+    ("care", "/customers/care/"),
+    ("feedback-dashboard", "/customers/feedback/dashboard/"),
+    ("segments", "/customers/segments/"),
+    ("handover", "/customers/handovers/new/"),
     ("import", "/imports/new/"),
     ("units", "/settings/org/"),
     ("users", "/settings/users/"),
@@ -34,6 +41,11 @@ def main() -> None:
     parser.add_argument("--lang", default="zh-CN")
     parser.add_argument("--username", default="admin")
     parser.add_argument("--password", default="SalesDesk-Demo-2026")
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        help="just these pages (names as in PAGES), e.g. --username rep --only inbox",
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     suffix = "" if args.lang.startswith("zh") else "-en"
@@ -55,9 +67,14 @@ def main() -> None:
         page.locator("form:has(input[name=password]) button[type=submit]").click()
         page.wait_for_url(args.base + "/")
         for name, url in PAGES:
+            if args.only is not None and name not in args.only:
+                continue
             page.goto(args.base + url)
             page.wait_for_load_state("networkidle")
             page.screenshot(path=str(OUT / f"{name}{suffix}.png"))
+        if args.only is not None:
+            browser.close()
+            return
         page.goto(args.base + "/customers/?view=all")
         page.locator("table a[href*='/customers/']").first.click()
         page.wait_for_load_state("networkidle")
