@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "salesdesk.core",
     "salesdesk.org",
     "salesdesk.customers",
+    "salesdesk.sales",
     "salesdesk.imports",
     "salesdesk.api",
     "salesdesk.web",
