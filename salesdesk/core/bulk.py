@@ -6,12 +6,15 @@ executemany (SQLite). Values must already be what the driver expects: `Adapter` 
 few types that need it (datetimes, dates) once per column, not per field call.
 
 - `TupleTable(model, columns)`: add tuples, `flush()` writes them. Columns not given get the
-  field default, so fields added to a model later do not break the writers.
+  field default ("" for text fields without one), so fields added to a model later do not break
+  the writers.
 - `reserve_ids(model, count)`: primary keys that no other transaction can take (a sequence on
   PostgreSQL; on SQLite the write lock is taken first, then `max(id)` is read).
 - `insert_objects(model, objs)`: model instances (pks reserved if missing) written as tuples.
 - `insert_history(model, objs, ...)`: the django-simple-history rows of freshly created objects
   ("+"), written the same way.
+- `insert_rows(model, columns, rows)` and `insert_history_rows(...)`: the same for rows that are
+  already tuples (the imports build them without model instances).
 """
 
 from __future__ import annotations
@@ -72,12 +75,13 @@ class TupleTable:
         if unknown:
             raise RuntimeError(f"{model._meta.label} has no column(s) {unknown}")
         extra_fields = [f for c, f in fields.items() if c not in columns and not f.primary_key]
-        for f in extra_fields:
-            if not f.null and not f.has_default():
+        defaults = [f.get_default() for f in extra_fields]  # "" for text fields without one
+        for f, value in zip(extra_fields, defaults, strict=True):
+            if value is None and not f.null:
                 raise RuntimeError(f"bulk insert: no value for {model._meta.label}.{f.name}")
         self.extra = tuple(
-            f.get_db_prep_save(f.get_default(), connection) if f.has_default() else None
-            for f in extra_fields
+            f.get_db_prep_save(value, connection) if value is not None else None
+            for f, value in zip(extra_fields, defaults, strict=True)
         )
         self.columns = [*columns, *(f.column for f in extra_fields)]
         self.rows: list[tuple] = []
@@ -199,6 +203,14 @@ def insert_objects(model, objs: list, using: str = "default") -> None:
         obj._state.db = using
 
 
+def insert_rows(model, columns: Sequence[str], rows: list[tuple], using: str = "default") -> int:
+    """Insert rows given as tuples of driver-ready values for `columns` (ids included); the
+    model's other columns get their defaults. See `Adapter` for the conversions."""
+    table = TupleTable(model, columns, using)
+    table.extend(rows)
+    return table.flush()
+
+
 def insert_history(
     model,
     objs: list,
@@ -213,8 +225,36 @@ def insert_history(
     fields copied from each object, then history date, type, user and change reason."""
     if not objs:
         return 0
-    connection = connections[using]
-    adapter = Adapter(connection)
+    columns, rows = _object_rows(model, objs, connections[using])
+    return insert_history_rows(
+        model,
+        columns,
+        rows,
+        user_id=user_id,
+        date=date,
+        change_reason=change_reason,
+        history_type=history_type,
+        using=using,
+    )
+
+
+def insert_history_rows(
+    model,
+    columns: Sequence[str],
+    rows: list[tuple],
+    *,
+    user_id: int | None,
+    date: datetime,
+    change_reason: str | None,
+    history_type: str = "+",
+    using: str = "default",
+) -> int:
+    """The history rows of rows just inserted with `insert_rows(model, columns, rows)`: the
+    tracked columns copied from each tuple (the others get their defaults, as in the table),
+    then history date, type, user and change reason."""
+    if not rows:
+        return 0
+    adapter = Adapter(connections[using])
     history_model = model.history.model
     given = {
         "history_date": adapter.ts(date),
@@ -222,20 +262,18 @@ def insert_history(
         "history_user_id": user_id,
         "history_change_reason": change_reason,
     }
-    copied: list[tuple[str, object]] = []
+    position = {column: i for i, column in enumerate(columns)}
+    copied: list[tuple[str, int]] = []
     constant: list[tuple[str, object]] = []
     for f in history_model._meta.concrete_fields:
         if f.primary_key:
             continue
         if f.attname in given:
             constant.append((f.column, given[f.attname]))
-        elif f.attname in {g.attname for g in model._meta.concrete_fields}:
-            copied.append((f.column, (f.attname, adapter.for_field(f))))
+        elif f.column in position:
+            copied.append((f.column, position[f.column]))
     fixed = tuple(v for _c, v in constant)
-    getters = [g for _c, g in copied]
-    table = TupleTable(history_model, [c for c, _g in copied] + [c for c, _v in constant], using)
-    table.extend(
-        tuple([conv(o.__dict__[a]) if conv else o.__dict__[a] for a, conv in getters]) + fixed
-        for o in objs
-    )
+    indexes = [i for _c, i in copied]
+    table = TupleTable(history_model, [c for c, _i in copied] + [c for c, _v in constant], using)
+    table.extend(tuple([row[i] for i in indexes]) + fixed for row in rows)
     return table.flush()

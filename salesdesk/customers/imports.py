@@ -24,12 +24,20 @@ from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from simple_history.utils import bulk_update_with_history
 
-from salesdesk.core.bulk import Factory, TupleTable, insert_history, insert_objects
+from salesdesk.core.bulk import (
+    Adapter,
+    insert_history,
+    insert_history_rows,
+    insert_objects,
+    insert_rows,
+    reserve_ids,
+)
 from salesdesk.customers.duplicates import MIN_PHONE_DIGITS, mask_person
 from salesdesk.customers.models import (
     AgeBand,
@@ -299,6 +307,50 @@ TEXT_FIELDS = (
     "notes",
 )
 CONTACT_FIELDS = ("contact_name", "contact_mobile", "contact_email", "contact_title")
+# The fields a row may set on a new customer, and the columns of the tuples it is written as.
+DATE_FIELDS = ("first_purchase_at", "last_purchase_at")
+CREATE_FIELDS = (
+    "name",
+    *TEXT_FIELDS,
+    *CHOICES,
+    "phone",
+    "email",
+    "credit_code",
+    "annual_revenue",
+    "purchase_value",
+    "purchase_count",
+    *DATE_FIELDS,
+)
+CUSTOMER_COLUMNS = (
+    "id",
+    "owner_id",
+    "org_unit_id",
+    "created_at",
+    "updated_at",
+    "level_locked",
+    "name_key",
+    "phone_key",
+    "email_key",
+    "credit_code_key",
+    "name_pinyin",
+    "name_initials",
+    *CREATE_FIELDS,
+)
+CONTACT_COLUMNS = (
+    "id",
+    "customer_id",
+    "is_primary",
+    "created_at",
+    "updated_at",
+    "name",
+    "mobile",
+    "email",
+    "title",
+    "mobile_key",
+    "email_key",
+    "name_pinyin",
+    "name_initials",
+)
 MATCH_ORDER = ("credit_code", "phone", "name", "email")
 # history_change_reason of the field-history rows an import writes.
 HISTORY_REASON = "import"
@@ -335,6 +387,11 @@ def choice_lookup(field: str) -> dict[str, str]:
         lookup.setdefault(_key(alias), code)
     _choice_cache[field] = lookup
     return lookup
+
+
+def _field_defaults(model, fields) -> list:
+    """The default values of `fields`, as a new instance would have them."""
+    return [model._meta.get_field(f).get_default() for f in fields]
 
 
 @lru_cache(maxsize=256)
@@ -512,15 +569,24 @@ class CustomerImport(EntityAdapter):
         if not contact_name and any(out.get(f) for f in CONTACT_FIELDS):
             error("contact_name", _("Enter the contact's name."))
         if name:
+            phone_key = normalize_phone(phone) if phone else ""
             out["keys"] = {
                 "credit_code": out.get("credit_code", ""),
-                "phone": normalize_phone(phone) if phone else "",
+                "phone": phone_key if len(phone_key) >= MIN_PHONE_DIGITS else "",
                 "email": normalize_email(out.get("email", "")),
                 "name": normalize_name(name),
             }
-            if len(out["keys"]["phone"]) < MIN_PHONE_DIGITS:
-                out["keys"]["phone"] = ""
+            out["phone_key"] = phone_key
         return out, issues
+
+    def _derive(self, out: dict) -> None:
+        """The search keys a created customer and its contact store, computed once per row
+        (in `prepare`, possibly in a worker process)."""
+        out["name_pinyin"], out["name_initials"] = pinyin_keys(out["name"])
+        if out.get("contact_name"):
+            out["contact_mobile_key"] = normalize_phone(out.get("contact_mobile", ""))
+            out["contact_email_key"] = normalize_email(out.get("contact_email", ""))
+            out["contact_pinyin"] = pinyin_keys(out["contact_name"])
 
     # --- batch --------------------------------------------------------------------------------
 
@@ -600,15 +666,27 @@ class CustomerImport(EntityAdapter):
             "name": _("name"),
         }[kind]
 
-    def process(self, rows, *, actor, policy, state, dry_run, column_names) -> BatchResult:
-        result = BatchResult()
+    def prepare(self, rows, *, column_names):
+        """Validation and search keys of a batch, without queries: (cleaned rows, issues)."""
         cleaned: list[tuple[int, dict]] = []
+        issues: list[RowIssue] = []
         for number, values in rows:
-            out, issues = self.clean_row(number, values, column_names)
-            if issues:
-                result.issues.extend(issues)
+            out, row_issues = self.clean_row(number, values, column_names)
+            if row_issues:
+                issues.extend(row_issues)
             else:
+                self._derive(out)
                 cleaned.append((number, out))
+        return cleaned, issues
+
+    def process(
+        self, rows, *, actor, policy, state, dry_run, column_names, prepared=None
+    ) -> BatchResult:
+        result = BatchResult()
+        if prepared is None:
+            prepared = self.prepare(rows, column_names=column_names)
+        cleaned, issues = prepared
+        result.issues.extend(issues)
         # Owners
         usernames = {out["owner"] for _n, out in cleaned if out.get("owner")}
         owners = self._owners(actor, usernames, state) if usernames else {}
@@ -792,6 +870,88 @@ class CustomerImport(EntityAdapter):
         contact.email_key = normalize_email(contact.email)
         contact.name_pinyin, contact.name_initials = pinyin_keys(contact.name)
 
+    def _insert_created(self, actor, creates, tag_ids: dict[str, int], now) -> None:
+        """New customers, their primary contacts and tags as plain tuples (COPY / executemany,
+        salesdesk.core.bulk), with "+" history rows by the importer; ids reserved in this
+        transaction, so contacts and tags point at them without a second query. The keys were
+        computed in `prepare`."""
+        adapter = Adapter(connection)
+        at = adapter.ts(now)
+        day = adapter.day
+        defaults = _field_defaults(Customer, CREATE_FIELDS)
+        dates = [f in DATE_FIELDS for f in CREATE_FIELDS]
+        ids = reserve_ids(Customer, len(creates))
+        customers = []
+        for pk, (_number, out) in zip(ids, creates, strict=True):
+            owner = out["owner_user"]
+            keys = out["keys"]
+            values = [
+                (day(out[f]) if is_date else out[f]) if f in out else default
+                for f, default, is_date in zip(CREATE_FIELDS, defaults, dates, strict=True)
+            ]
+            customers.append(
+                (
+                    pk,
+                    owner.pk,
+                    owner.unit_id,
+                    at,
+                    at,
+                    "level" in out,
+                    keys["name"],
+                    out["phone_key"],
+                    keys["email"],
+                    keys["credit_code"],
+                    out["name_pinyin"],
+                    out["name_initials"],
+                    *values,
+                )
+            )
+        insert_rows(Customer, CUSTOMER_COLUMNS, customers)
+        insert_history_rows(
+            Customer,
+            CUSTOMER_COLUMNS,
+            customers,
+            user_id=actor.pk,
+            date=now,
+            change_reason=HISTORY_REASON,
+        )
+        links = [
+            (pk, tag_ids[t])
+            for pk, (_n, out) in zip(ids, creates, strict=True)
+            for t in out.get("tags", ())
+        ]
+        insert_rows(Customer.tags.through, ("customer_id", "tag_id"), links)
+        with_contact = [
+            (pk, out) for pk, (_n, out) in zip(ids, creates, strict=True) if out.get("contact_name")
+        ]
+        contact_ids = reserve_ids(Contact, len(with_contact))
+        contacts = [
+            (
+                contact_pk,
+                pk,
+                True,
+                at,
+                at,
+                out["contact_name"],
+                out.get("contact_mobile", ""),
+                out.get("contact_email", ""),
+                out.get("contact_title", ""),
+                out["contact_mobile_key"],
+                out["contact_email_key"],
+                *out["contact_pinyin"],
+            )
+            for contact_pk, (pk, out) in zip(contact_ids, with_contact, strict=True)
+        ]
+        insert_rows(Contact, CONTACT_COLUMNS, contacts)
+        insert_history_rows(
+            Contact,
+            CONTACT_COLUMNS,
+            contacts,
+            user_id=actor.pk,
+            date=now,
+            change_reason=HISTORY_REASON,
+        )
+
     def _write(self, actor, creates, updates, state) -> None:
         now = timezone.now()
         tag_names = {t for _n, out in creates for t in out.get("tags", ())}
@@ -802,25 +962,8 @@ class CustomerImport(EntityAdapter):
         # Creates: plain tuples (COPY / executemany) for the rows and their "+" history rows,
         # with the importer as history user (salesdesk.core.bulk); ids reserved in this
         # transaction, so contacts and tags point at them without a second query.
-        objs = []
-        make_customer = Factory(Customer, created_at=now, updated_at=now)
-        for _number, out in creates:
-            owner = out["owner_user"]
-            customer = make_customer(owner_id=owner.pk, org_unit_id=owner.unit_id)
-            self._apply(customer, out)
-            objs.append(customer)
-        if objs:
-            insert_objects(Customer, objs)
-            insert_history(Customer, objs, user_id=actor.pk, date=now, change_reason=HISTORY_REASON)
-            new_links = TupleTable(Customer.tags.through, ("customer_id", "tag_id"))
-            make_contact = Factory(Contact, is_primary=True, created_at=now, updated_at=now)
-            for customer, (_number, out) in zip(objs, creates, strict=True):
-                new_links.extend((customer.pk, tag_ids[t]) for t in out.get("tags", ()))
-                if out.get("contact_name"):
-                    contact = make_contact(customer_id=customer.pk)
-                    self._contact(contact, out)
-                    contacts_new.append(contact)
-            new_links.flush()
+        if creates:
+            self._insert_created(actor, creates, tag_ids, now)
         # Updates
         if updates:
             by_pk = Customer.objects.select_for_update().in_bulk([pk for *_r, pk in updates])

@@ -119,6 +119,8 @@ class Customer(ScopedModel):
     A customer in a public pool (CUS-6) has no owner (`owner` NULL, `pool` set) and keeps its
     org unit; see salesdesk.customers.pool."""
 
+    # The owner, unit and pool columns lead composite indexes (Meta.indexes), which serve the
+    # lookups a single-column index would: no separate index to maintain on every insert.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -126,6 +128,14 @@ class Customer(ScopedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
+    )
+    org_unit = models.ForeignKey(
+        "org.OrgUnit",
+        verbose_name=_("org unit"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     kind = models.CharField(
         _("kind"), max_length=12, choices=CustomerKind.choices, default=CustomerKind.COMPANY
@@ -194,6 +204,7 @@ class Customer(ScopedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="customers",
+        db_index=False,
     )
     pooled_at = models.DateTimeField(_("in the pool since"), null=True, blank=True)
     previous_owner = models.ForeignKey(
@@ -225,7 +236,10 @@ class Customer(ScopedModel):
             "rfm_scored_at",
             "last_visit_at",
             "next_visit_due",
-        ]
+        ],
+        # History is read per customer (id) and by date; indexes on its other foreign keys
+        # would only slow down every write.
+        no_db_index=["owner", "org_unit", "previous_owner", "pool", "deleted_by", "deleted_at"],
     )
 
     class Meta:
@@ -288,7 +302,8 @@ class Contact(TimeStampedModel, SoftDeleteModel, VersionedModel):
     objects = BusinessManager()
     all_objects = BusinessAllManager()
     history = HistoricalRecords(
-        excluded_fields=["mobile_key", "email_key", "name_pinyin", "name_initials", "updated_at"]
+        excluded_fields=["mobile_key", "email_key", "name_pinyin", "name_initials", "updated_at"],
+        no_db_index=["deleted_by", "deleted_at"],
     )
 
     # Scoping through the customer: its owner, unit and shares decide who sees the contact.

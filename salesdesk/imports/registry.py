@@ -77,6 +77,13 @@ class EntityAdapter:
         """File-wide state shared by the batches of one run (e.g. keys seen in earlier rows)."""
         return {}
 
+    def prepare(self, rows: list[tuple[int, dict[str, str]]], *, column_names: dict[str, str]):
+        """Optional: the part of a batch's work that needs no database (parsing, validation,
+        normalised keys), returned as a picklable value that `process` gets as `prepared`.
+        Large imports run it in a worker process, a batch ahead (salesdesk.imports.parallel).
+        The default, None, means the adapter does everything in `process`."""
+        return None
+
     def process(
         self,
         rows: list[tuple[int, dict[str, str]]],
@@ -86,9 +93,11 @@ class EntityAdapter:
         state: dict,
         dry_run: bool,
         column_names: dict[str, str],
+        prepared=None,
     ) -> BatchResult:
         """Validate and (unless dry_run) write one batch of rows given as {field: text}.
-        `column_names` maps fields to the file's header names, for the messages."""
+        `column_names` maps fields to the file's header names, for the messages; `prepared` is
+        what `prepare` returned for these rows (None when it was not called)."""
         raise NotImplementedError
 
 

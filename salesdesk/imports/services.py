@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from salesdesk.imports.exporters import csv_bytes, xlsx_bytes
 from salesdesk.imports.mapping import auto_mapping, clean_mapping
 from salesdesk.imports.models import DuplicatePolicy, ImportJob
+from salesdesk.imports.parallel import Prepared, prepare_batch, prepared_batches
 from salesdesk.imports.readers import ImportFileError, Table, check_size, max_cell_chars, read_table
 from salesdesk.imports.registry import BatchResult, EntityAdapter, RowIssue, registry
 
@@ -151,26 +152,9 @@ def _column_names(job: ImportJob, adapter: EntityAdapter) -> dict[str, str]:
     return names
 
 
-def _too_long(rows, names) -> list[RowIssue]:
-    limit = max_cell_chars()
-    return [
-        RowIssue(
-            number,
-            names.get(f, f),
-            _("The cell is too long (%(length)s characters; at most %(limit)s).")
-            % {"length": len(v), "limit": limit},
-        )
-        for number, values in rows
-        for f, v in values.items()
-        if len(v) > limit
-    ]
-
-
-def _process(adapter, job, rows, *, state, dry_run, names) -> BatchResult:
-    long_cells = _too_long(rows, names)
-    if long_cells:
-        bad = {i.row for i in long_cells}
-        rows = [r for r in rows if r[0] not in bad]
+def _process(adapter, job, batch: Prepared, *, state, dry_run, names) -> BatchResult:
+    rows, long_cells, prepared = batch
+    options = {"prepared": prepared} if prepared is not None else {}
     result = adapter.process(
         rows,
         actor=job.user,
@@ -178,6 +162,7 @@ def _process(adapter, job, rows, *, state, dry_run, names) -> BatchResult:
         state=state,
         dry_run=dry_run,
         column_names=names,
+        **options,
     )
     result.issues.extend(long_cells)
     return result
@@ -220,9 +205,9 @@ def job_preview(*, job: ImportJob, actor, limit: int = PREVIEW_ROWS) -> Preview:
     if not mapping_errors:
         with translation.override(_language(actor, job)):
             state = adapter.begin(actor=actor, policy=job.duplicate_policy)
-            result = _process(
-                adapter, job, rows, state=state, dry_run=True, names=_column_names(job, adapter)
-            )
+            names = _column_names(job, adapter)
+            batch = prepare_batch(adapter, rows, names, max_cell_chars())
+            result = _process(adapter, job, batch, state=state, dry_run=True, names=names)
         for issue in result.issues:
             issues.setdefault(issue.row, []).append(issue)
     return Preview(
@@ -333,15 +318,17 @@ def _execute(job: ImportJob) -> None:
     size = adapter.batch_size
 
     def run_batches(in_transaction: bool) -> None:
-        for start in range(0, len(rows), size):
-            batch = rows[start : start + size]
+        batches = [rows[start : start + size] for start in range(0, len(rows), size)]
+        done = 0
+        for batch in prepared_batches(adapter, batches, names):
             if in_transaction:
                 result = _process(adapter, job, batch, state=state, dry_run=False, names=names)
             else:
                 with transaction.atomic():
                     result = _process(adapter, job, batch, state=state, dry_run=False, names=names)
             total.add(result)
-            job.processed_rows = min(len(rows), start + len(batch))
+            done += size
+            job.processed_rows = min(len(rows), done)
             job.created_count, job.updated_count = total.created, total.updated
             job.skipped_count, job.error_count = total.skipped, len(total.error_rows)
             _progress(job, in_transaction=in_transaction)
