@@ -1,11 +1,11 @@
-"""Entry point: python -m bench {coldstart,customers,demo,imports,pool,scoping,segments} …"""
+"""Entry point: python -m bench {coldstart,customers,demo,imports,pool,scoping,segments,web} …"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from bench import coldstart, customers, demo, imports, pool, scoping, segments
+from bench import coldstart, customers, demo, imports, pool, scoping, segments, web
 from bench.common import emit
 
 BENCHMARKS = {
@@ -16,6 +16,7 @@ BENCHMARKS = {
     "pool": pool,
     "scoping": scoping,
     "segments": segments,
+    "web": web,
 }
 
 
@@ -29,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="run on this database URL (repeatable); 'sqlite' = a temporary "
         "SQLite file. Default: sqlite and the local PostgreSQL if reachable",
+    )
+    parser.add_argument(
+        "--existing",
+        action="store_true",
+        help="web: measure the database named by DATABASE_URL / SQLITE_PATH as it is",
     )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -602,6 +602,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "20",
         "--timeout",
         "120",
+        "--preload",  # load the app once, share it between the workers (config/wsgi.py)
     ]
     if _gunicorn_has_control_socket():
         # One control socket per user would clash between several SalesDesk servers.

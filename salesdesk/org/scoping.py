@@ -66,17 +66,18 @@ def subtree_unit_ids(unit_id: int):
 _CACHE_ATTR = "_salesdesk_scope_ids"
 
 
-def _cached_ids(user: User, key: str, queryset) -> list[int]:
+def _cached_ids(user: User, key: str, make_queryset) -> list[int]:
     """The id list behind a scope, computed once per user object (that is, once per request).
 
     Literal id lists let the database use its owner and unit indexes (PostgreSQL would otherwise
     seq-scan: it cannot OR an index scan with a subquery, and misestimates the recursive CTE).
     Services that change the organisation work on fresh user objects, so a cached list never
-    outlives the request that computed it.
+    outlives the request that computed it. `make_queryset` is only called on a miss (building
+    the query costs more than reading the cached list).
     """
     cache = user.__dict__.setdefault(_CACHE_ATTR, {})
     if key not in cache:
-        cache[key] = sorted(queryset.values_list("id", flat=True))
+        cache[key] = sorted(make_queryset().values_list("id", flat=True))
     return cache[key]
 
 
@@ -85,13 +86,15 @@ def subordinate_ids(user: User) -> list[int]:
     from salesdesk.org.models import User as UserModel
 
     return _cached_ids(
-        user, "subordinates", UserModel.objects.filter(pk__in=subordinate_ids_sql(user.pk))
+        user,
+        "subordinates",
+        lambda: UserModel.objects.filter(pk__in=subordinate_ids_sql(user.pk)),
     )
 
 
 def subtree_unit_id_list(user: User) -> list[int]:
     """The ids of the user's unit and every unit below it (deleted units included)."""
-    return _cached_ids(user, "subtree", subtree_unit_ids(user.unit_id))
+    return _cached_ids(user, "subtree", lambda: subtree_unit_ids(user.unit_id))
 
 
 def _scope_q(model, user: User, scope: str) -> Q | None:

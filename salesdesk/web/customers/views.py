@@ -36,8 +36,10 @@ from salesdesk.web.customers.forms import (
     TaskForm,
     TransferForm,
 )
+from salesdesk.web.customers.table import customer_cells, user_pairs
 from salesdesk.web.forms import apply_service_error, save_through_service
 from salesdesk.web.history import field_history
+from salesdesk.web.html import select_options
 from salesdesk.web.pagination import PAGE_SIZES, paginate, query_without
 
 PREFERENCE_KEY = "customers.list"
@@ -234,14 +236,28 @@ def customer_list(request):
         for k, label in VIEWS.items()
     ]
     export_url = _export_url() if can_export(user) else ""
+    transfer_form = TransferForm(actor=user) if can_transfer(user) else None
     context = {
         "page": page,
         "customers": page.object_list,
         "filters": filters,
         "filter_values": {k: params.get(k, "") for k in VIEW_PARAMS},
-        "owners": filters.fields["owner"].queryset,
-        "units": filters.fields["unit"].queryset,
-        "tags": filters.fields["tag"].queryset,
+        "owner_options": select_options(
+            user_pairs(filters.fields["owner"].queryset),
+            params.get("owner", ""),
+        ),
+        "unit_options": select_options(
+            filters.fields["unit"].queryset.values_list("pk", "name"), params.get("unit", "")
+        ),
+        "tag_options": select_options(
+            filters.fields["tag"].queryset.values_list("pk", "name"), params.get("tag", "")
+        ),
+        "transfer_options": (
+            select_options(user_pairs(transfer_form.fields["new_owner"].queryset))
+            if transfer_form
+            else ""
+        ),
+        "rows": [(c, customer_cells(c, columns_chosen)) for c in page.object_list],
         "view": view,
         "tabs": tabs,
         "saved_views": saved_views,
@@ -258,7 +274,7 @@ def customer_list(request):
         "can_delete": can_delete(user),
         "export_url": export_url,
         "export_query": query,
-        "transfer_form": TransferForm(actor=user) if can_transfer(user) else None,
+        "transfer_form": transfer_form,
         "level_choices": filters.fields["level"].choices[1:],
         "kind_choices": filters.fields["kind"].choices[1:],
         "source_choices": filters.fields["source"].choices[1:],
