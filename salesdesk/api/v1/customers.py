@@ -29,6 +29,7 @@ from ninja import Field, Query, Router, Schema, Status
 from salesdesk.api.errors import ErrorOut, error_body, forbidden, not_found
 from salesdesk.api.pagination import PageParams, page_of, paginate
 from salesdesk.api.schemas import UnitRef, UserRef
+from salesdesk.api.serialization import page_response
 from salesdesk.core import timeline
 from salesdesk.customers import selectors, services
 from salesdesk.customers.duplicates import DuplicateCustomerError, DuplicateHit, duplicate_check
@@ -367,7 +368,7 @@ def customer_list(request, filters: Query[CustomerFilters]):
     qs = selectors.customer_list(
         _actor(request), view=filters.view, q=filters.q or "", filters=chosen, sort=filters.sort
     )
-    return paginate(qs, filters)
+    return page_response(request, paginate(qs, filters), CustomerOut)
 
 
 class DuplicateParams(Schema):
