@@ -339,6 +339,24 @@ def test_query_count_is_pinned_and_constant(org, data, login, django_assert_num_
         assert client.get(url).status_code == 200
 
 
+def test_director_list_with_bulk_transfer_stays_within_twelve_queries(
+    org, data, login, django_assert_num_queries
+):
+    """The director's list also offers the transfer menu: its users come from the same query as
+    the owner filter's (session, user, preference, units, count, saved views, users, units, tags,
+    page, tags of the page, unread notifications)."""
+    client = login(org.director)
+    url = reverse("web:customers") + "?view=all&level=A&sort=-created_at"
+    client.get(url)  # the remembered view is written once
+    with django_assert_num_queries(12):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert 'name="new_owner"' in response.content.decode()
+    add_customers(org, 8)
+    with django_assert_num_queries(12):
+        assert client.get(url).status_code == 200
+
+
 # ---- security headers and CSP -----------------------------------------------------------------
 
 

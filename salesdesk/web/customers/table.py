@@ -23,14 +23,17 @@ def _day(value, fmt: str) -> str:
     return date_filter(localtime(value), fmt) if value else DASH
 
 
-def user_pairs(users) -> list[tuple[int, str]]:
-    """(id, name) of users as `User.name` shows them, read with one values query."""
-    return [
-        (pk, display or f"{first} {last}".strip() or username)
-        for pk, display, first, last, username in users.values_list(
-            "pk", "display_name", "first_name", "last_name", "username"
-        )
-    ]
+def user_pairs(users, *, with_active: bool = False) -> list[tuple]:
+    """(id, name) of users as `User.name` shows them, read with one values query; with
+    `with_active`, (id, name, is_active)."""
+    rows = users.values_list(
+        "pk", "display_name", "first_name", "last_name", "username", "is_active"
+    )
+    pairs = []
+    for pk, display, first, last, username, active in rows:
+        name = display or f"{first} {last}".strip() or username
+        pairs.append((pk, name, active) if with_active else (pk, name))
+    return pairs
 
 
 def customer_cells(c, columns: list[str]) -> SafeString:

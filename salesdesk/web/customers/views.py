@@ -237,14 +237,14 @@ def customer_list(request):
     ]
     export_url = _export_url() if can_export(user) else ""
     transfer_form = TransferForm(actor=user) if can_transfer(user) else None
+    people = user_pairs(filters.fields["owner"].queryset, with_active=True)
     context = {
         "page": page,
         "customers": page.object_list,
         "filters": filters,
         "filter_values": {k: params.get(k, "") for k in VIEW_PARAMS},
         "owner_options": select_options(
-            user_pairs(filters.fields["owner"].queryset),
-            params.get("owner", ""),
+            [(pk, name) for pk, name, _active in people], params.get("owner", "")
         ),
         "unit_options": select_options(
             filters.fields["unit"].queryset.values_list("pk", "name"), params.get("unit", "")
@@ -252,8 +252,9 @@ def customer_list(request):
         "tag_options": select_options(
             filters.fields["tag"].queryset.values_list("pk", "name"), params.get("tag", "")
         ),
+        # The transfer form offers the active ones of the same users (one query for both).
         "transfer_options": (
-            select_options(user_pairs(transfer_form.fields["new_owner"].queryset))
+            select_options([(pk, name) for pk, name, active in people if active])
             if transfer_form
             else ""
         ),
