@@ -81,7 +81,7 @@ def test_the_worker_prepares_exactly_what_the_inline_path_prepares(settings):
 
 
 def test_small_files_and_adapters_without_prepare_stay_inline(settings):
-    adapter, _batches_ = _batches()
+    adapter = CustomerImport()
     settings.SALESDESK_IMPORT_PARALLEL_MIN_ROWS = 10_000
     assert parallel._worker_count(adapter, 9_999) == 0
     assert parallel._worker_count(adapter, 10_000) == 1
