@@ -42,6 +42,15 @@ def recycle_bin_purge() -> int:
     return purged
 
 
+@db_periodic_task(crontab(minute="50", hour="19"), name="database_statistics_refresh")
+@lock_task("salesdesk-database-statistics")
+def database_statistics_refresh() -> None:
+    """Daily: fresh planner statistics (salesdesk.core.dbstats)."""
+    from salesdesk.core.dbstats import refresh_statistics
+
+    refresh_statistics()
+
+
 @db_task(name="job_queue_ping")
 def job_queue_ping(token: str = "") -> dict:
     """A no-op round trip through the queue and the database, used by health checks and tests."""

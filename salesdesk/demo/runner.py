@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
+from salesdesk.core.dbstats import refresh_statistics
 from salesdesk.demo.builders.org import DEMO_PASSWORD
 from salesdesk.demo.context import DemoContext, DemoLogin
 from salesdesk.demo.registry import registry
@@ -85,6 +86,10 @@ def build_demo(
             builder.build(ctx)
             timings[builder.name] = round(time.perf_counter() - t0, 3)
         ctx.reset_sequences()
+    if not connections[using].in_atomic_block:
+        t0 = time.perf_counter()
+        refresh_statistics(using)
+        timings["statistics"] = round(time.perf_counter() - t0, 3)
     return DemoResult(
         size=size,
         seed=seed,

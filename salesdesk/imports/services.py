@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from salesdesk.core.dbstats import refresh_statistics
 from salesdesk.imports.exporters import csv_bytes, xlsx_bytes
 from salesdesk.imports.mapping import auto_mapping, clean_mapping
 from salesdesk.imports.models import DuplicatePolicy, ImportJob
@@ -36,6 +37,7 @@ from salesdesk.imports.registry import BatchResult, EntityAdapter, RowIssue, reg
 logger = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 20
+STATISTICS_AFTER_ROWS = 10_000
 
 
 def inline_rows() -> int:
@@ -345,6 +347,8 @@ def _execute(job: ImportJob) -> None:
         run_batches(False)
     errors = len(total.error_rows)
     job.error_count = errors
+    if job.created_count + job.updated_count >= STATISTICS_AFTER_ROWS:
+        refresh_statistics()  # a large import changes what the query planner should assume
     if total.issues:
         job.error_report_path = _write_issues(job, total.issues)
     if job.all_or_nothing and errors:
