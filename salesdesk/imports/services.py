@@ -348,7 +348,7 @@ def _execute(job: ImportJob) -> None:
     errors = len(total.error_rows)
     job.error_count = errors
     if job.created_count + job.updated_count >= STATISTICS_AFTER_ROWS:
-        refresh_statistics()  # a large import changes what the query planner should assume
+        refresh_statistics(light=True)  # a large import changes what the planner should assume
     if total.issues:
         job.error_report_path = _write_issues(job, total.issues)
     if job.all_or_nothing and errors:

@@ -212,3 +212,27 @@ def test_timeline_extension_point(org, book):
         ]
     finally:
         timeline_registry.unregister("test_deals")
+
+
+@pytest.mark.parametrize("probe", [1, 2, 500])
+def test_key_ranges_read_first_give_the_same_scoped_hits(org, monkeypatch, probe):
+    """A key range read from its index first (fewer rows than PROBE) or filtered in the scope
+    (PROBE reached) finds exactly the viewer's matches."""
+    from salesdesk.customers import search
+
+    monkeypatch.setattr(search, "PROBE", probe)
+    make_customer(org.rep, "北京星辰科技", phone="13800138001")
+    make_customer(org.other_rep, "北京星海科技", phone="13800138002")
+    make_customer(org.rep, "北京星河贸易", phone="13800138003")
+    make_customer(org.rep, "上海蓝海", phone="02155556666")
+    titles = {
+        who: sorted(h.title for h in search.search_customers(getattr(org, who), "bjx", 10))
+        for who in ("rep", "other_rep", "director")
+    }
+    assert titles == {
+        "rep": ["北京星河贸易", "北京星辰科技"],
+        "other_rep": ["北京星海科技"],
+        "director": ["北京星河贸易", "北京星海科技", "北京星辰科技"],
+    }
+    phones = sorted(h.title for h in search.search_phones(org.rep, "1380013", 10))
+    assert phones == ["13800138001", "13800138003"]
