@@ -313,6 +313,11 @@ class StageStat(models.Model):
     won = models.PositiveIntegerField(default=0)
     cycle_seconds_total = models.BigIntegerField(default=0)
 
+    # Scoping (salesdesk.org.scoping): a rep sees the figures of their own deals, a manager
+    # those of their scope, like the deals themselves.
+    scope_owner_field = "owner"
+    scope_unit_field = "org_unit"
+
     class Meta:
         verbose_name = _("stage statistics")
         verbose_name_plural = _("stage statistics")

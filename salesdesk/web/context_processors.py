@@ -90,6 +90,15 @@ def _nav_definition() -> list[NavSection]:
             ],
         ),
         NavSection(
+            _("Analysis"),
+            [
+                NavItem(_("Funnel"), "web:funnel", "funnel", None, ("funnel",)),
+                NavItem(
+                    _("Time metrics"), "web:time_metrics", "stopwatch", None, ("time_metrics",)
+                ),
+            ],
+        ),
+        NavSection(
             _("Settings"),
             [
                 NavItem(

@@ -379,6 +379,8 @@ def _funnel_pages(org, deals):
             {**rep_only, "deactivated": 302},
             "deal of rep",
         ),
+        "funnel": (reverse("web:funnel"), EVERYONE, "funnel-data"),
+        "time_metrics": (reverse("web:time_metrics"), EVERYONE, "Company mean"),
         "settings_pipelines": (reverse("web:settings_pipelines"), ADMIN_ONLY, "Pipelines"),
         "settings_pipeline": (
             reverse("web:settings_pipeline", args=[pipeline.pk]),
@@ -398,6 +400,8 @@ def _funnel_pages(org, deals):
         "opportunity_detail",
         "opportunity_edit",
         "board_card",
+        "funnel",
+        "time_metrics",
         "settings_pipelines",
         "settings_pipeline",
     ],

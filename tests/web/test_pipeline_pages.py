@@ -202,3 +202,18 @@ def test_export(org, customers, login, deal):
     response = login(org.admin).get(reverse("web:opportunity_export"), {"format": "csv"})
     body = b"".join(response.streaming_content).decode("utf-8")
     assert "ERP 升级" in body and "北京星辰科技有限公司" in body
+
+
+def test_funnel_and_time_metrics_pages(org, customers, login, stages, django_assert_num_queries):
+    deal = make_deal(org.rep, customers["rep"], "Metric deal", amount=100)
+    services.opportunity_move_stage(opportunity=deal, stage=stages[2], actor=org.rep)
+    client = login(org.rep)
+    client.get(reverse("web:funnel"))
+    with django_assert_num_queries(8):
+        funnel = client.get(reverse("web:funnel"))
+    assert "funnel-data" in funnel.content.decode()
+    assert [r.open_count for r in funnel.context["rows"]][:3] == [0, 0, 1]
+    client.get(reverse("web:time_metrics"))
+    with django_assert_num_queries(11):
+        page = client.get(reverse("web:time_metrics"))
+    assert [r.name for r in page.context["metrics"].reps] == [org.rep.name]

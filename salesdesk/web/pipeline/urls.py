@@ -27,6 +27,8 @@ urlpatterns = [
         views.board_quick_add,
         name="board_quick_add",
     ),
+    path("analysis/funnel/", views.funnel_report, name="funnel"),
+    path("analysis/time-metrics/", views.time_metrics_report, name="time_metrics"),
     path("settings/pipelines/", views.settings_pipelines, name="settings_pipelines"),
     path("settings/pipelines/<int:pk>/", views.settings_pipeline, name="settings_pipeline"),
     path(

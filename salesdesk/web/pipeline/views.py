@@ -688,3 +688,69 @@ def settings_reason_toggle(request, pk: int):
     services.reason_update(actor=request.user, reason=reason, is_active=not reason.is_active)
     messages.success(request, _("Reason saved."))
     return redirect("web:settings_pipelines")
+
+
+# ---- analysis: funnel and time metrics (FUN-5) ------------------------------------------------
+
+
+def _period(request):
+    from datetime import date, timedelta
+
+    def parse(key):
+        try:
+            return date.fromisoformat(request.GET.get(key, ""))
+        except ValueError:
+            return None
+
+    today = timezone.localdate()
+    date_to = parse("to") or today
+    date_from = parse("from") or (date_to - timedelta(days=365)).replace(day=1)
+    return date_from, date_to
+
+
+def _analysis_pipeline(request) -> Pipeline:
+    pk = _int(request.GET.get("pipeline"))
+    pipeline = Pipeline.objects.filter(pk=pk).first() if pk else None
+    return pipeline or _pipeline(None)
+
+
+@login_required
+def funnel_report(request):
+    from salesdesk.pipeline.metrics import funnel
+
+    pipeline = _analysis_pipeline(request)
+    date_from, date_to = _period(request)
+    rows = funnel(request.user, pipeline, date_from=date_from, date_to=date_to)
+    chart = {
+        "stages": [r.stage.display_name for r in rows],
+        "open_count": [r.open_count for r in rows],
+        "open_amount": [float(r.open_amount) for r in rows],
+        "entered": [r.entered for r in rows],
+    }
+    context = {
+        "pipeline": pipeline,
+        "pipelines": list(selectors.pipelines_active()),
+        "rows": rows,
+        "chart": chart,
+        "date_from": date_from,
+        "date_to": date_to,
+    }
+    return render(request, "pipeline/funnel.html", context)
+
+
+@login_required
+def time_metrics_report(request):
+    from salesdesk.pipeline.metrics import time_metrics
+
+    pipeline = _analysis_pipeline(request)
+    date_from, date_to = _period(request)
+    metrics = time_metrics(request.user, pipeline, date_from=date_from, date_to=date_to)
+    context = {
+        "pipeline": pipeline,
+        "pipelines": list(selectors.pipelines_active()),
+        "metrics": metrics,
+        "stages": [s for s in metrics.stages if not s.is_after_sales],
+        "date_from": date_from,
+        "date_to": date_to,
+    }
+    return render(request, "pipeline/time_metrics.html", context)
