@@ -201,7 +201,12 @@ class Opportunity(ScopedModel):
             models.Index(fields=["stage", "status", "-id"], name="opp_stage_status_id"),
             models.Index(fields=["owner", "stage", "status"], name="opp_owner_stage_status"),
             models.Index(fields=["org_unit", "stage", "status"], name="opp_unit_stage_status"),
-            models.Index(fields=["pipeline", "status", "stage"], name="opp_pipeline_status"),
+            # board headers: per-stage count and sum read from the index alone
+            models.Index(
+                fields=["pipeline", "status", "stage", "amount"], name="opp_pipeline_status"
+            ),
+            # the list's default order (newest first) and keyset pages
+            models.Index(fields=["-created_at", "-id"], name="opp_created"),
             models.Index(fields=["expected_close_date"], name="opp_close_date"),
         ]
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -224,31 +224,90 @@ def _column_status_q(stage: Stage) -> Q:
 
 
 def board_totals(user: User, pipeline: Pipeline, stages: list[Stage], filters: dict[str, Any]):
-    """{stage id: (count, amount, weighted amount)} in one aggregate query. Won columns show the
-    deals won in the last 30 days only (the board is for work in progress)."""
+    """{stage id: (count, amount, weighted amount)}: two aggregate queries answered from the
+    (pipeline, status, stage, amount) index — open deals, and deals won in the last 30 days (the
+    won columns show recent wins only: the board is for work in progress). The weighted amount is
+    the stage's sum × its probability."""
     qs = board_queryset(user, pipeline, filters)
     since = timezone.now() - timedelta(days=30)
-    qs = qs.filter(
-        Q(status=OpportunityStatus.OPEN) | Q(status=OpportunityStatus.WON, closed_at__gte=since)
-    )
-    weighted = ExpressionWrapper(
-        F("amount") * F("stage__probability") / 100,
-        output_field=DecimalField(max_digits=20, decimal_places=4),
-    )
-    rows = (
-        qs.values("stage_id")
-        .annotate(n=Count("id"), total=Coalesce(Sum("amount"), Decimal(0)), weighted=Sum(weighted))
-        .order_by()
-    )
     out = {s.pk: (0, Decimal(0), Decimal(0)) for s in stages}
-    for row in rows:
-        if row["stage_id"] in out:
-            out[row["stage_id"]] = (
-                row["n"],
-                row["total"],
-                Decimal(row["weighted"] or 0).quantize(Decimal("0.01")),
-            )
+    probability = {s.pk: s.probability for s in stages}
+    for part in (
+        qs.filter(status=OpportunityStatus.OPEN),
+        qs.filter(status=OpportunityStatus.WON, closed_at__gte=since),
+    ):
+        rows = (
+            part.values("stage_id")
+            .annotate(n=Count("id"), total=Coalesce(Sum("amount"), Decimal(0)))
+            .order_by()
+        )
+        for row in rows:
+            if row["stage_id"] in out:
+                n, total, _w = out[row["stage_id"]]
+                total += row["total"]
+                weighted = (total * probability[row["stage_id"]] / 100).quantize(Decimal("0.01"))
+                out[row["stage_id"]] = (n + row["n"], total, weighted)
     return out
+
+
+CARD_FIELDS = (
+    "id",
+    "title",
+    "amount",
+    "expected_close_date",
+    "stage_entered_at",
+    "next_activity_at",
+    "version",
+    "status",
+    "stage_id",
+    "customer__name",
+    "owner__display_name",
+    "owner__username",
+)
+
+
+class Card:
+    """What a board card shows: plain values (no model instances: 210 cards per board)."""
+
+    __slots__ = (
+        *(f.replace("__", "_") for f in CARD_FIELDS),
+        "activity",
+        "days",
+        "stale",
+        "urls",
+        "activity_label",
+        "days_label",
+        "amount_text",
+    )
+
+    def __init__(self, **values):
+        for key, value in values.items():
+            setattr(self, key.replace("__", "_"), value)
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def owner_name(self) -> str:
+        return self.owner_display_name or self.owner_username
+
+
+def card_of(opp: Opportunity) -> Card:
+    return Card(
+        id=opp.pk,
+        title=opp.title,
+        amount=opp.amount,
+        expected_close_date=opp.expected_close_date,
+        stage_entered_at=opp.stage_entered_at,
+        next_activity_at=opp.next_activity_at,
+        version=opp.version,
+        status=opp.status,
+        stage_id=opp.stage_id,
+        customer__name=opp.customer.name,
+        owner__display_name=opp.owner.display_name,
+        owner__username=opp.owner.username,
+    )
 
 
 def board_cards(
@@ -266,35 +325,21 @@ def board_cards(
         qs = qs.filter(closed_at__gte=timezone.now() - timedelta(days=30))
     if after_id:
         qs = qs.filter(id__lt=after_id)
-    rows = list(
-        qs.select_related("customer", "owner")
-        .only(
-            "id",
-            "title",
-            "amount",
-            "expected_close_date",
-            "stage_entered_at",
-            "next_activity_at",
-            "version",
-            "status",
-            "stage_id",
-            "customer__name",
-            "owner__display_name",
-            "owner__username",
-        )
-        .order_by("-id")[: limit + 1]
-    )
+    rows = [Card(**row) for row in qs.values(*CARD_FIELDS).order_by("-id")[: limit + 1]]
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (rows[-1].pk if more and rows else None)
 
 
-def activity_status(user: User, opportunity: Opportunity, now: datetime | None = None) -> str:
-    """overdue / today / planned / none, from the stored next activity time."""
+def activity_status(
+    user: User, opportunity: Opportunity, now: datetime | None = None, bounds=None
+) -> str:
+    """overdue / today / planned / none, from the stored next activity time (`bounds`: today's
+    start and end in the user's zone, computed once per page)."""
     at = opportunity.next_activity_at
     if at is None:
         return "none"
-    start, end = day_bounds(user)
+    start, end = bounds or day_bounds(user)
     if at < start:
         return "overdue"
     if at < end:

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -80,8 +81,8 @@ def _require_configure(actor: User) -> None:
 
 def _editable_opportunity(actor: User, pk: int) -> Opportunity:
     _require_active(actor)
-    qs = Opportunity.objects.select_for_update()
-    instance = editable_by(qs, actor).filter(pk=pk).first()
+    qs = Opportunity.objects.select_related("stage").select_for_update(of=("self",))
+    instance = editable_by(qs, actor).filter(pk=pk).order_by().first()
     if instance is None:
         if visible_to(Opportunity.objects.filter(pk=pk), actor).exists():
             raise PermissionDenied(_("You may view this record but not change it."))
@@ -403,12 +404,24 @@ def _target_stage(opp: Opportunity, stage: Stage | int) -> Stage:
 
 
 def _save_move(opp: Opportunity, *, expected_version: int, actor: User, fields: list[str]) -> None:
-    save_versioned(
-        opp,
-        expected_version=expected_version,
-        fields=["stage", "status", "stage_entered_at", *fields],
-        actor=actor,
+    """One conditional UPDATE of the moved deal. Stage and status changes are recorded as stage
+    events (the typed history of moves), not as field-history rows."""
+    names = ["stage", "status", "stage_entered_at", *fields]
+    values = {
+        Opportunity._meta.get_field(name).attname: getattr(
+            opp, Opportunity._meta.get_field(name).attname
+        )
+        for name in names
+    }
+    now = timezone.now()
+    updated = Opportunity._base_manager.filter(pk=opp.pk, version=expected_version).update(
+        version=F("version") + 1, updated_at=now, **values
     )
+    if not updated:
+        current = Opportunity._base_manager.get(pk=opp.pk)
+        raise StaleEditError(current, changes_since(current, expected_version))
+    opp.version = expected_version + 1
+    opp.updated_at = now
 
 
 def _locked(actor: User, opportunity: Opportunity, expected_version: int | None) -> Opportunity:

@@ -171,6 +171,16 @@
       });
     });
 
+    /* Quick add in a column: one dialog, pointed at the column's stage. */
+    var quickModal = document.getElementById("board-quick-add");
+    board.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-quick-add]");
+      if (!button || !quickModal) return;
+      quickModal.querySelector("[data-quick-add-form]").setAttribute("action", button.getAttribute("data-action"));
+      quickModal.querySelector("[data-quick-add-stage]").textContent = button.getAttribute("data-stage-name");
+      bootstrap.Modal.getOrCreateInstance(quickModal).show();
+    });
+
     /* Keyboard and menu alternative: "move to stage…" */
     board.addEventListener("show.bs.dropdown", function (event) {
       var card = event.target.closest("[data-card]");

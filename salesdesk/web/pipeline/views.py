@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from salesdesk.core.locking import StaleEditError
@@ -445,13 +445,33 @@ def _pipeline(pk: int | None) -> Pipeline:
 
 
 def _card_context(user, cards, stage):
+    from salesdesk.customers.selectors import day_bounds
+
     now = timezone.now()
+    bounds = day_bounds(user)
+    # URLs of a card: reversed once per page, not four times per card
+    patterns = {
+        name: reverse(f"web:{name}", args=[999999999])
+        for name in ("opportunity_detail", "opportunity_move", "opportunity_lose", "board_card")
+    }
+    labels = {
+        "overdue": _("Activity overdue"),
+        "today": _("Activity due today"),
+        "planned": _("Activity planned"),
+        "none": _("No activity planned"),
+    }
     for card in cards:
-        card.activity = selectors.activity_status(user, card, now)
+        card.urls = {k: v.replace("999999999", str(card.pk)) for k, v in patterns.items()}
+        card.activity = selectors.activity_status(user, card, now, bounds)
         card.days = selectors.days_in_stage(card, now)
         card.stale = (
             card.status == "open" and stage.stale_days is not None and card.days > stage.stale_days
         )
+        card.activity_label = labels[card.activity]
+        card.days_label = ngettext("%(days)d day in stage", "%(days)d days in stage", card.days) % {
+            "days": card.days
+        }
+        card.amount_text = f"{card.amount:,.2f}"
     return cards
 
 
@@ -463,15 +483,20 @@ def board(request, pipeline_pk: int | None = None):
     stages = selectors.stages_of(pipeline)
     totals = selectors.board_totals(user, pipeline, stages, filters)
     reasons = selectors.reasons(None)
-    columns = [
-        {
-            "stage": s,
-            "count": totals[s.pk][0],
-            "amount": totals[s.pk][1],
-            "weighted": totals[s.pk][2],
-        }
-        for s in stages
-    ]
+    columns = []
+    for s in stages:
+        # The first cards of every column come with the page; "load more" fetches the next ones.
+        cards, last_id = selectors.board_cards(user, pipeline, s, filters)
+        columns.append(
+            {
+                "stage": s,
+                "count": totals[s.pk][0],
+                "amount": totals[s.pk][1],
+                "weighted": totals[s.pk][2],
+                "cards": _card_context(user, cards, s),
+                "more_query": urlencode({**filters, "after": last_id}) if last_id else "",
+            }
+        )
     context = {
         "pipeline": pipeline,
         "pipelines": list(selectors.pipelines_active()),
@@ -512,8 +537,15 @@ def board_column(request, pipeline_pk: int, stage_pk: int):
 def board_card(request, pk: int):
     """One card, fresh (after a refused move the board reloads it)."""
     opp = _visible(request.user, pk)
-    _card_context(request.user, [opp], opp.stage)
-    return render(request, "pipeline/_card.html", {"card": opp, "stage": opp.stage})
+    card = selectors.card_of(opp)
+    _card_context(request.user, [card], opp.stage)
+    context = {
+        "card": card,
+        "stage": opp.stage,
+        "move_label": _("Move to stage…"),
+        "stale_label": _("Stale"),
+    }
+    return render(request, "pipeline/_card.html", context)
 
 
 @require_POST
