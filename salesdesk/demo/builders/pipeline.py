@@ -72,6 +72,10 @@ def reset_pipeline(ctx: DemoContext) -> None:
 @register("pipeline", after=("customers",), reset=reset_pipeline)
 def build_pipeline(ctx: DemoContext) -> None:
     """Opportunities with their stage events and time-in-stage summaries (FUN-3, FUN-5)."""
+    from salesdesk.customers.models import Customer
+
+    if not ctx.size.opportunities or not Customer.objects.using(ctx.using).exists():
+        return  # an organisation-only build (no customers to sell to)
     _DealFactory(ctx).build()
 
 
