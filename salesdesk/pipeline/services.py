@@ -81,8 +81,10 @@ def _require_configure(actor: User) -> None:
 
 def _editable_opportunity(actor: User, pk: int) -> Opportunity:
     _require_active(actor)
-    qs = Opportunity.objects.select_related("stage").select_for_update(of=("self",))
-    instance = editable_by(qs, actor).filter(pk=pk).order_by().first()
+    # No join in the locking query: on PostgreSQL a concurrent move changes stage_id, and the
+    # re-check after the lock wait would compare it with the old joined stage row (no match).
+    qs = Opportunity.objects.select_for_update()
+    instance = editable_by(qs, actor).filter(pk=pk).first()
     if instance is None:
         if visible_to(Opportunity.objects.filter(pk=pk), actor).exists():
             raise PermissionDenied(_("You may view this record but not change it."))

@@ -304,10 +304,10 @@ def test_summary_equals_recomputation_after_any_sequence(org, customers, stages,
 
 
 def test_stage_move_query_count_is_pinned(org, customers, stages, django_assert_num_queries):
-    """Lock and read the deal with its stage, the target stage, the event, the summary upsert,
-    one conditional UPDATE (plus the savepoint pair of the test's transaction)."""
+    """Lock and read the deal, its stage, the target stage, the event, the summary upsert, one
+    conditional UPDATE (plus the savepoint pair of the test's transaction)."""
     opp = make_deal(org.rep, customers["rep"])
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         services.opportunity_move_stage(
             opportunity=opp, stage=stages[2], actor=org.rep, expected_version=1
         )
