@@ -1,11 +1,11 @@
-"""Entry point: python -m bench {coldstart,customers,demo,imports,pool,scoping,segments,web} …"""
+"""Entry point: python -m bench <name> … (see BENCHMARKS below)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from bench import coldstart, customers, demo, imports, pool, scoping, segments, web
+from bench import coldstart, customers, demo, imports, pipeline, pool, scoping, segments, web
 from bench.common import emit
 
 BENCHMARKS = {
@@ -13,6 +13,7 @@ BENCHMARKS = {
     "customers": customers,
     "demo": demo,
     "imports": imports,
+    "pipeline": pipeline,
     "pool": pool,
     "scoping": scoping,
     "segments": segments,

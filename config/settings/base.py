@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "salesdesk.org",
     "salesdesk.customers",
     "salesdesk.sales",
+    "salesdesk.pipeline",
     "salesdesk.imports",
     "salesdesk.api",
     "salesdesk.web",

@@ -20,6 +20,8 @@ class DemoSize:
     # customer, 2 on average). Explicit counts, since the issue fixes them per size.
     customers: int = 0
     follow_ups: int = 0
+    # Opportunities (FUN-3) over two years of history; about 5 stage events each.
+    opportunities: int = 0
 
     def scale(self, per_small: float) -> int:
         """A count that is `per_small` at size small and grows with the volume factor."""
@@ -39,6 +41,7 @@ SIZES: dict[str, DemoSize] = {
         volume=1.0,
         customers=2_000,
         follow_ups=20_000,
+        opportunities=3_000,
     ),
     # ~600 users in ~100 units.
     "medium": DemoSize(
@@ -52,6 +55,7 @@ SIZES: dict[str, DemoSize] = {
         volume=10.0,
         customers=50_000,
         follow_ups=250_000,
+        opportunities=50_000,
     ),
     # ~5,000 users in ~500 units.
     "large": DemoSize(
@@ -67,6 +71,7 @@ SIZES: dict[str, DemoSize] = {
         # make the build several times longer without changing what the benchmarks measure.
         customers=1_000_000,
         follow_ups=1_000_000,
+        opportunities=1_000_000,
     ),
 }
 

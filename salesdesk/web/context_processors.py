@@ -77,8 +77,37 @@ def _nav_definition() -> list[NavSection]:
             ],
         ),
         NavSection(
+            _("Sales"),
+            [
+                NavItem(
+                    _("Opportunities"),
+                    "web:opportunities",
+                    "briefcase",
+                    None,
+                    ("opportunit",),
+                ),
+                NavItem(_("Pipeline board"), "web:board", "kanban", None, ("board",)),
+            ],
+        ),
+        NavSection(
+            _("Analysis"),
+            [
+                NavItem(_("Funnel"), "web:funnel", "funnel", None, ("funnel",)),
+                NavItem(
+                    _("Time metrics"), "web:time_metrics", "stopwatch", None, ("time_metrics",)
+                ),
+            ],
+        ),
+        NavSection(
             _("Settings"),
             [
+                NavItem(
+                    _("Pipelines & stages"),
+                    "web:settings_pipelines",
+                    "sliders",
+                    access.can_configure,
+                    ("settings_pipeline", "settings_reason"),
+                ),
                 NavItem(
                     _("Organisation"), "web:units", "diagram-3", access.can_configure, ("unit",)
                 ),

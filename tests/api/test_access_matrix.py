@@ -451,3 +451,77 @@ def test_configurer_with_a_narrow_scope_gets_404_outside_it(org, snapshot):
     assert response.status_code == 200
     assert response.json()["name"] == "B2"
     assert response.json()["version"] == 2
+
+
+# --- the sales funnel (FUN-2, FUN-3) -----------------------------------------------------------
+
+FUNNEL_VISIBLE = {
+    "rep": ["rep"],
+    "other_rep": ["other_rep"],
+    "lead": ["lead", "rep"],
+    "director": ["director", "lead", "other_rep", "rep"],
+    "admin": ["admin", "director", "lead", "other_rep", "rep"],
+}
+
+
+@pytest.fixture
+def funnel_deals(org):
+    from tests.customers.conftest import build_book
+    from tests.pipeline.conftest import ensure_default_pipeline, make_deal
+
+    ensure_default_pipeline()
+    book = build_book(org)
+    return {p: make_deal(getattr(org, p), c, f"deal of {p}") for p, c in book.items()}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_funnel_endpoints_are_scoped(org, as_persona, funnel_deals, persona):
+    from salesdesk.pipeline.models import OpportunityStatus, StageEvent
+
+    api = as_persona(persona)
+    listed = api.get("/api/v1/opportunities")
+    if persona not in ACTIVE:
+        assert listed.status_code == 401
+        assert api.get("/api/v1/pipelines").status_code == 401
+        return
+    titles = sorted(o["title"] for o in listed.json()["items"])
+    assert titles == [f"deal of {p}" for p in FUNNEL_VISIBLE[persona]]
+    assert api.get("/api/v1/pipelines").status_code == 200
+    events_before = StageEvent.objects.count()
+    for owner, deal in funnel_deals.items():
+        url = f"/api/v1/opportunities/{deal.pk}"
+        expected = 200 if owner in FUNNEL_VISIBLE[persona] else 404
+        assert api.get(url).status_code == expected
+        assert api.get(f"{url}/stage-events").status_code == expected
+        if expected == 404:
+            assert api.post(f"{url}/lose", {"version": 1}).status_code == 404
+            assert api.patch(url, {"version": 1, "title": "x"}).status_code == 404
+            assert (
+                api.post(f"{url}/move", {"version": 1, "stage": deal.stage_id}).status_code == 404
+            )
+    assert StageEvent.objects.count() == events_before
+    assert all(
+        d.status == OpportunityStatus.OPEN and d.version == 1
+        for d in type(funnel_deals["rep"]).objects.all()
+    )
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_funnel_configuration_is_for_administrators(org, as_persona, funnel_deals, persona):
+    from salesdesk.pipeline.models import Pipeline, Stage
+
+    api = as_persona(persona)
+    pipeline = Pipeline.objects.get(is_default=True)
+    stage = Stage.objects.filter(pipeline=pipeline).order_by("order").first()
+    before = list(Stage.objects.order_by("pk").values()), list(Pipeline.objects.values())
+    created = api.post("/api/v1/pipelines", {"name": "新流程"})
+    renamed = api.patch(f"/api/v1/stages/{stage.pk}", {"name": "改名"})
+    expected = {"admin": (201, 200)}.get(
+        persona, (401, 401) if persona not in ACTIVE else (403, 403)
+    )
+    assert (created.status_code, renamed.status_code) == expected
+    if persona != "admin":
+        assert (
+            list(Stage.objects.order_by("pk").values()),
+            list(Pipeline.objects.values()),
+        ) == before

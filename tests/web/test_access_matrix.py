@@ -326,3 +326,158 @@ def test_anonymous_visitors_are_sent_to_sign_in(org, login):
     response = login(None).get(reverse("web:users"))
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('web:login')}?next=/settings/users/"
+
+
+# --- the sales funnel (FUN-2..4) ---------------------------------------------------------------
+
+FUNNEL_VISIBLE = {
+    "rep": ["rep"],
+    "other_rep": ["other_rep"],
+    "lead": ["lead", "rep"],
+    "director": ["director", "lead", "other_rep", "rep"],
+    "admin": ["admin", "director", "lead", "other_rep", "rep"],
+}
+
+
+@pytest.fixture
+def funnel_deals(org):
+    from tests.customers.conftest import build_book
+    from tests.pipeline.conftest import ensure_default_pipeline, make_deal
+
+    ensure_default_pipeline()
+    book = build_book(org)
+    return {p: make_deal(getattr(org, p), c, f"deal of {p}") for p, c in book.items()}
+
+
+def _funnel_pages(org, deals):
+    from salesdesk.pipeline.models import Pipeline
+
+    pipeline = Pipeline.objects.get(is_default=True)
+    rep_deal = deals["rep"].pk
+    rep_only = {"rep": 200, "lead": 200, "director": 200, "admin": 200, "other_rep": 404}
+    return {
+        "opportunities": (reverse("web:opportunities"), EVERYONE, "Opportunities"),
+        "board": (reverse("web:board"), EVERYONE, "Pipeline board"),
+        "board_column": (
+            reverse("web:board_column", args=[pipeline.pk, deals["rep"].stage_id]),
+            {**rep_only, "other_rep": 200, "deactivated": 302},
+            "",
+        ),
+        "opportunity_create": (reverse("web:opportunity_create"), EVERYONE, "New opportunity"),
+        "opportunity_detail": (
+            reverse("web:opportunity_detail", args=[rep_deal]),
+            {**rep_only, "deactivated": 302},
+            "deal of rep",
+        ),
+        "opportunity_edit": (
+            reverse("web:opportunity_edit", args=[rep_deal]),
+            {**rep_only, "deactivated": 302},
+            "Edit opportunity",
+        ),
+        "board_card": (
+            reverse("web:board_card", args=[rep_deal]),
+            {**rep_only, "deactivated": 302},
+            "deal of rep",
+        ),
+        "funnel": (reverse("web:funnel"), EVERYONE, "funnel-data"),
+        "time_metrics": (reverse("web:time_metrics"), EVERYONE, "Company mean"),
+        "settings_pipelines": (reverse("web:settings_pipelines"), ADMIN_ONLY, "Pipelines"),
+        "settings_pipeline": (
+            reverse("web:settings_pipeline", args=[pipeline.pk]),
+            ADMIN_ONLY,
+            "Stages",
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "opportunities",
+        "board",
+        "board_column",
+        "opportunity_create",
+        "opportunity_detail",
+        "opportunity_edit",
+        "board_card",
+        "funnel",
+        "time_metrics",
+        "settings_pipelines",
+        "settings_pipeline",
+    ],
+)
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_funnel_page_access(org, login, funnel_deals, page, persona):
+    url, expected, text = _funnel_pages(org, funnel_deals)[page]
+    response = login(org.personas()[persona]).get(url)
+    assert response.status_code == expected[persona]
+    if expected[persona] == 200:
+        assert text in response.content.decode()
+    elif expected[persona] == 404:
+        assert "deal of rep" not in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["rep", "other_rep", "lead", "director", "admin"])
+def test_funnel_list_and_board_show_exactly_the_scoped_deals(org, login, funnel_deals, persona):
+    from salesdesk.pipeline.models import Pipeline
+
+    client = login(org.personas()[persona])
+    rows = client.get(reverse("web:opportunities")).context["rows"]
+    assert sorted(r.title for r in rows) == [f"deal of {p}" for p in FUNNEL_VISIBLE[persona]]
+    pipeline = Pipeline.objects.get(is_default=True)
+    column = client.get(
+        reverse("web:board_column", args=[pipeline.pk, funnel_deals["rep"].stage_id])
+    )
+    assert sorted(c.title for c in column.context["cards"]) == [
+        f"deal of {p}" for p in FUNNEL_VISIBLE[persona]
+    ]
+    board = client.get(reverse("web:board")).context["columns"]
+    assert board[0]["count"] == len(FUNNEL_VISIBLE[persona])
+
+
+def _funnel_snapshot():
+    from salesdesk.pipeline.models import Opportunity, Pipeline, Stage, StageEvent, StageStat
+
+    return {
+        "opps": list(Opportunity.all_objects.order_by("pk").values()),
+        "events": StageEvent.objects.count(),
+        "stats": list(StageStat.objects.order_by("pk").values()),
+        "stages": list(Stage.objects.order_by("pk").values()),
+        "pipelines": list(Pipeline.objects.order_by("pk").values()),
+    }
+
+
+@pytest.mark.parametrize("persona", ["other_rep", "rep", "lead", "director"])
+def test_funnel_denied_writes_change_nothing(org, login, funnel_deals, persona):
+    from salesdesk.pipeline.models import Pipeline, Stage
+
+    pipeline = Pipeline.objects.get(is_default=True)
+    stage = Stage.objects.filter(pipeline=pipeline).order_by("order")[1]
+    target = funnel_deals["other_rep"] if persona != "other_rep" else funnel_deals["rep"]
+    if persona == "director":
+        target = funnel_deals["admin"]
+    client = login(org.personas()[persona])
+    before = _funnel_snapshot()
+    writes = [
+        (reverse("web:opportunity_move", args=[target.pk]), {"stage": stage.pk, "version": 1}),
+        (reverse("web:opportunity_win", args=[target.pk]), {"version": 1}),
+        (reverse("web:opportunity_lose", args=[target.pk]), {"version": 1}),
+        (reverse("web:opportunity_edit", args=[target.pk]), {"title": "x", "version": 1}),
+        (reverse("web:opportunity_delete", args=[target.pk]), {}),
+    ]
+    for url, data in writes:
+        assert client.post(url, data).status_code == 404
+    own = funnel_deals.get(persona)
+    if persona in ("rep", "lead") and own is not None:
+        assert client.post(reverse("web:opportunity_delete", args=[own.pk])).status_code == 403
+    settings_writes = [
+        (
+            reverse("web:settings_pipeline", args=[pipeline.pk]),
+            {"action": "add_stage", "s-name": "x", "s-probability": 1},
+        ),
+        (reverse("web:settings_pipelines"), {"name": "x"}),
+        (reverse("web:settings_reason_create"), {"kind": "won", "name": "x", "sort_order": 1}),
+    ]
+    for url, data in settings_writes:
+        assert client.post(url, data).status_code == 403
+    assert _funnel_snapshot() == before

@@ -311,7 +311,7 @@ PINNED = {
     "detail_history": 11,
     "detail_follow_ups": 10,
     # the timeline: session, user, customer, then one or two queries per provider (8 so far)
-    "timeline": 16,
+    "timeline": 17,  # one query per timeline provider (opportunities: one)
 }
 
 

@@ -203,19 +203,26 @@ class TestHome:
         # Handover: for those who may transfer customers.
         handing = ("Customers", [*plain, "Handover"])
         pooling = ("Customers", [*plain[:2], "Public pool", *plain[2:], "Handover"])
-        assert nav(org.rep) == [work, customers, ("Settings", ["Import"])]
-        assert nav(org.lead) == [work, handing, ("Settings", ["Import"])]
+        sales = ("Sales", ["Opportunities", "Pipeline board"])
+        analysis = ("Analysis", ["Funnel", "Time metrics"])
+        assert nav(org.rep) == [work, customers, sales, analysis, ("Settings", ["Import"])]
+        assert nav(org.lead) == [work, handing, sales, analysis, ("Settings", ["Import"])]
         assert nav(org.director) == [
             work,
             pooling,
+            sales,
+            analysis,
             ("Settings", ["Public pools", "Import", "Recycle bin"]),
         ]
         assert nav(org.admin) == [
             work,
             pooling,
+            sales,
+            analysis,
             (
                 "Settings",
                 [
+                    "Pipelines & stages",
                     "Organisation",
                     "Users",
                     "Roles & permissions",

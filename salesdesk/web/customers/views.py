@@ -396,6 +396,7 @@ DETAIL_TABS = {
     "contacts": gettext_lazy("Contacts"),
     "follow_ups": gettext_lazy("Follow-ups"),
     "tasks": gettext_lazy("Tasks"),
+    "opportunities": gettext_lazy("Opportunities"),
     "service": gettext_lazy("Visits & feedback"),
     "history": gettext_lazy("History"),
 }
@@ -460,6 +461,10 @@ def customer_detail(request, pk: int):
         from salesdesk.web.service.views import customer_service_context
 
         context.update(customer_service_context(user, customer))
+    elif tab == "opportunities":
+        from salesdesk.web.pipeline.views import customer_opportunities_context
+
+        context.update(customer_opportunities_context(user, customer))
     return render(request, "customers/detail.html", context)
 
 

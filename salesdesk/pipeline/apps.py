@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PipelineConfig(AppConfig):
+    name = "salesdesk.pipeline"
+    label = "pipeline"
+    verbose_name = _("Sales funnel")
+
+    def ready(self) -> None:
+        # Registration only: recycle-bin entries and the customer attachments (handover, merge).
+        from salesdesk.pipeline import attachments, services  # noqa: F401

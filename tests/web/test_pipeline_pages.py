@@ -1,0 +1,224 @@
+"""Funnel pages (FUN-2..4): list, detail, forms, moves from the detail page and the board (JSON,
+stale refusal), the board and its lazy columns, settings; query pins."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from salesdesk.pipeline import services
+from salesdesk.pipeline.models import Opportunity, Reason, Stage, StageEvent
+from tests.pipeline import conftest as funnel
+from tests.pipeline.conftest import make_deal, recomputed_stats, stored_stats
+
+# the funnel fixtures (tests/pipeline/conftest.py)
+customers = funnel.customers
+pipeline = funnel.pipeline
+stages = funnel.stages
+
+
+@pytest.fixture
+def deal(org, customers, pipeline):
+    return make_deal(org.rep, customers["rep"], "ERP 升级", amount=Decimal("120000"))
+
+
+def test_list_shows_visible_deals_only(org, customers, login, pipeline):
+    make_deal(org.rep, customers["rep"], "Mine 我的")
+    make_deal(org.other_rep, customers["other_rep"], "Other 别人的")
+    page = login(org.rep).get(reverse("web:opportunities")).content.decode()
+    assert "Mine 我的" in page and "Other 别人的" not in page
+    page = login(org.director).get(reverse("web:opportunities")).content.decode()
+    assert "Mine 我的" in page and "Other 别人的" in page
+
+
+def test_list_keyset_pages(org, customers, login, pipeline):
+    for i in range(30):
+        make_deal(org.rep, customers["rep"], f"Deal {i:02d}", amount=i)
+    client = login(org.rep)
+    first = client.get(reverse("web:opportunities"), {"sort": "amount", "size": 25})
+    body = first.content.decode()
+    assert "Deal 00" in body and "Deal 24" in body and "Deal 25" not in body
+    next_url = first.context["next_url"]
+    second = client.get(reverse("web:opportunities") + next_url).content.decode()
+    assert "Deal 25" in second and "Deal 29" in second and "Deal 24" not in second
+
+
+def test_list_filters(org, customers, login, stages):
+    a = make_deal(org.rep, customers["rep"], "Alpha")
+    make_deal(org.rep, customers["rep"], "Beta")
+    services.opportunity_move_stage(opportunity=a, stage=stages[2], actor=org.rep)
+    page = login(org.rep).get(reverse("web:opportunities"), {"stage": stages[2].pk})
+    assert [o.title for o in page.context["rows"]] == ["Alpha"]
+
+
+def test_list_query_count_pinned(org, customers, login, pipeline, django_assert_num_queries):
+    for i in range(5):
+        make_deal(org.rep, customers["rep"], f"D{i}")
+    client = login(org.rep)
+    client.get(reverse("web:opportunities"))
+    with django_assert_num_queries(10):
+        response = client.get(reverse("web:opportunities"))
+    assert response.status_code == 200
+
+
+def test_detail_and_customer_tab_and_timeline(org, customers, login, deal):
+    client = login(org.rep)
+    page = client.get(reverse("web:opportunity_detail", args=[deal.pk])).content.decode()
+    assert "ERP 升级" in page and "¥120,000.00" in page
+    tab = client.get(
+        reverse("web:customer_detail", args=[customers["rep"].pk]), {"tab": "opportunities"}
+    ).content.decode()
+    assert "ERP 升级" in tab
+    timeline = client.get(
+        reverse("web:customer_timeline", args=[customers["rep"].pk])
+    ).content.decode()
+    assert "Opportunity created" in timeline
+    assert (
+        login(org.other_rep).get(reverse("web:opportunity_detail", args=[deal.pk])).status_code
+        == 404
+    )
+
+
+def test_create_and_edit_forms(org, customers, login, stages):
+    client = login(org.rep)
+    response = client.post(
+        reverse("web:opportunity_create"),
+        {
+            "customer": customers["rep"].pk,
+            "title": "新商机",
+            "stage": stages[1].pk,
+            "amount": "5000",
+        },
+    )
+    opp = Opportunity.objects.get(title="新商机")
+    assert response.status_code == 302 and opp.stage == stages[1] and opp.amount == 5000
+    edit = reverse("web:opportunity_edit", args=[opp.pk])
+    response = client.post(edit, {"title": "改名", "amount": "6000", "version": 1})
+    opp.refresh_from_db()
+    assert response.status_code == 302 and (opp.title, opp.version) == ("改名", 2)
+    stale = client.post(edit, {"title": "旧表单", "amount": "1", "version": 1})
+    assert stale.status_code == 409
+    opp.refresh_from_db()
+    assert opp.title == "改名"
+
+
+def test_board_move_json_and_stale_refusal(org, customers, login, stages, deal):
+    client = login(org.rep)
+    url = reverse("web:opportunity_move", args=[deal.pk])
+    ok = client.post(url, {"stage": stages[2].pk, "version": 1}, HTTP_X_SD_BOARD="1")
+    assert ok.status_code == 200 and json.loads(ok.content)["version"] == 2
+    stale = client.post(url, {"stage": stages[3].pk, "version": 1}, HTTP_X_SD_BOARD="1")
+    assert stale.status_code == 409 and json.loads(stale.content)["stale"] is True
+    deal.refresh_from_db()
+    assert deal.stage == stages[2] and StageEvent.objects.filter(opportunity=deal).count() == 2
+    won = Reason.objects.filter(kind="won").first()
+    missing = client.post(url, {"stage": stages[5].pk, "version": 2}, HTTP_X_SD_BOARD="1")
+    assert missing.status_code == 400
+    win = client.post(
+        url, {"stage": stages[5].pk, "version": 2, "reason": won.pk}, HTTP_X_SD_BOARD="1"
+    )
+    assert json.loads(win.content)["status"] == "won"
+    lost_url = reverse("web:opportunity_lose", args=[deal.pk])
+    refused = client.post(lost_url, {"version": 3}, HTTP_X_SD_BOARD="1")
+    assert refused.status_code == 400
+    assert stored_stats() == recomputed_stats()
+
+
+def test_board_columns_and_totals(
+    org, customers, login, pipeline, stages, django_assert_num_queries
+):
+    for i in range(35):
+        make_deal(org.rep, customers["rep"], f"Card {i}", amount=100)
+    client = login(org.rep)
+    board = client.get(reverse("web:board"))
+    first = board.context["columns"][0]
+    assert (first["count"], first["amount"], first["weighted"]) == (
+        35,
+        Decimal("3500"),
+        Decimal("175.00"),
+    )
+    col_url = reverse("web:board_column", args=[pipeline.pk, stages[0].pk])
+    client.get(col_url)
+    with django_assert_num_queries(5):
+        cards = client.get(col_url)
+    assert len(cards.context["cards"]) == 30 and cards.context["more_query"]
+    more = client.get(f"{col_url}?{cards.context['more_query']}")
+    assert len(more.context["cards"]) == 5 and not more.context["more_query"]
+    # session, user, pipeline, stages, two header aggregates, one card query per column (7),
+    # reasons, pipelines, quick-add customers, filter choices (3), unread count: whatever the
+    # number of deals
+    with django_assert_num_queries(20):
+        board = client.get(reverse("web:board"))
+    assert len(board.context["columns"][0]["cards"]) == 30
+    assert board.context["columns"][0]["more_query"]
+
+
+def test_quick_add(org, customers, login, pipeline, stages):
+    client = login(org.rep)
+    client.post(
+        reverse("web:board_quick_add", args=[pipeline.pk, stages[1].pk]),
+        {"customer": customers["rep"].pk, "title": "快速", "amount": "10"},
+    )
+    assert Opportunity.objects.get(title="快速").stage == stages[1]
+
+
+def test_settings_pages_need_configure(org, login, pipeline, stages):
+    assert login(org.rep).get(reverse("web:settings_pipelines")).status_code == 403
+    client = login(org.admin)
+    assert client.get(reverse("web:settings_pipelines")).status_code == 200
+    url = reverse("web:settings_pipeline", args=[pipeline.pk])
+    assert client.get(url).status_code == 200
+    client.post(url, {"action": "add_stage", "s-name": "技术评估", "s-probability": 50})
+    new = Stage.objects.get(name="技术评估")
+    assert new.order == 5  # before the won stage
+    client.post(url, {"action": "up", "stage": new.pk})
+    new.refresh_from_db()
+    assert new.order == 4
+
+
+def test_archive_stage_moves_open_deals(org, customers, login, pipeline, stages, deal):
+    client = login(org.admin)
+    url = reverse("web:settings_pipeline", args=[pipeline.pk])
+    client.post(url, {"action": "archive", "stage": stages[0].pk})
+    stages[0].refresh_from_db()
+    assert not stages[0].is_archived  # refused: it holds an open deal
+    client.post(url, {"action": "archive", "stage": stages[0].pk, "move_to": stages[1].pk})
+    stages[0].refresh_from_db()
+    deal.refresh_from_db()
+    assert stages[0].is_archived and deal.stage == stages[1]
+    assert stored_stats() == recomputed_stats()
+    client.post(url, {"action": "delete", "stage": stages[0].pk})
+    assert Stage.objects.filter(pk=stages[0].pk).exists()
+
+
+def test_global_search_finds_deal(org, customers, login, deal):
+    from salesdesk.core.search import search_registry
+
+    groups = search_registry.search(org.rep, "ERP")
+    assert any(g.key == "opportunities" and g.hits[0].title == "ERP 升级" for g in groups)
+    assert not any(g.key == "opportunities" for g in search_registry.search(org.other_rep, "ERP"))
+
+
+def test_export(org, customers, login, deal):
+    assert login(org.rep).get(reverse("web:opportunity_export")).status_code == 403
+    response = login(org.admin).get(reverse("web:opportunity_export"), {"format": "csv"})
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert "ERP 升级" in body and "北京星辰科技有限公司" in body
+
+
+def test_funnel_and_time_metrics_pages(org, customers, login, stages, django_assert_num_queries):
+    deal = make_deal(org.rep, customers["rep"], "Metric deal", amount=100)
+    services.opportunity_move_stage(opportunity=deal, stage=stages[2], actor=org.rep)
+    client = login(org.rep)
+    client.get(reverse("web:funnel"))
+    with django_assert_num_queries(8):
+        funnel = client.get(reverse("web:funnel"))
+    assert "funnel-data" in funnel.content.decode()
+    assert [r.open_count for r in funnel.context["rows"]][:3] == [0, 0, 1]
+    client.get(reverse("web:time_metrics"))
+    with django_assert_num_queries(11):
+        page = client.get(reverse("web:time_metrics"))
+    assert [r.name for r in page.context["metrics"].reps] == [org.rep.name]
