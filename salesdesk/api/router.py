@@ -38,6 +38,7 @@ V1_ROUTER_MODULES = (
     "salesdesk.api.v1.inbox",
     "salesdesk.api.v1.handovers",
     "salesdesk.api.v1.pools",
+    "salesdesk.api.v1.sales",
 )
 
 

@@ -4,6 +4,8 @@ history always matches the status."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from hypothesis import HealthCheck, settings
@@ -107,7 +109,7 @@ def test_contract_status_machine(org):
                 .values_list("from_status", "to_status")
             )
             assert events[0] == ("draft", "draft")
-            for (_, previous_to), (current_from, _) in zip(events, events[1:], strict=False):
+            for (_, previous_to), (current_from, _) in itertools.pairwise(events):
                 assert current_from == previous_to
             assert events[-1][1] == self.status
             pending = list(
