@@ -77,6 +77,21 @@ def _nav_definition() -> list[NavSection]:
             ],
         ),
         NavSection(
+            _("Sales"),
+            [
+                NavItem(
+                    _("Contracts"), "web:contract_list", "file-earmark-text", None, ("contract",)
+                ),
+                NavItem(
+                    _("Products"),
+                    "web:product_list",
+                    "box-seam",
+                    None,
+                    ("product", "price_list"),
+                ),
+            ],
+        ),
+        NavSection(
             _("Settings"),
             [
                 NavItem(
@@ -103,6 +118,13 @@ def _nav_definition() -> list[NavSection]:
                     "calendar-week",
                     access.can_configure,
                     ("settings_calendar",),
+                ),
+                NavItem(
+                    _("Approval chains"),
+                    "web:approval_chain_list",
+                    "diagram-2",
+                    access.can_configure,
+                    ("approval_chain",),
                 ),
                 NavItem(
                     _("Return visit rules"),

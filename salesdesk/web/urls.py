@@ -14,4 +14,5 @@ urlpatterns = [
     path("customers/segments/", include("salesdesk.web.segments.urls")),
     path("customers/", include("salesdesk.web.handover.urls")),
     path("", include("salesdesk.web.service.urls")),
+    path("", include("salesdesk.web.sales.urls")),
 ]
