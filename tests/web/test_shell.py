@@ -203,16 +203,19 @@ class TestHome:
         # Handover: for those who may transfer customers.
         handing = ("Customers", [*plain, "Handover"])
         pooling = ("Customers", [*plain[:2], "Public pool", *plain[2:], "Handover"])
-        assert nav(org.rep) == [work, customers, ("Settings", ["Import"])]
-        assert nav(org.lead) == [work, handing, ("Settings", ["Import"])]
+        sales = ("Sales", ["Contracts", "Products"])
+        assert nav(org.rep) == [work, customers, sales, ("Settings", ["Import"])]
+        assert nav(org.lead) == [work, handing, sales, ("Settings", ["Import"])]
         assert nav(org.director) == [
             work,
             pooling,
+            sales,
             ("Settings", ["Public pools", "Import", "Recycle bin"]),
         ]
         assert nav(org.admin) == [
             work,
             pooling,
+            sales,
             (
                 "Settings",
                 [
@@ -221,6 +224,7 @@ class TestHome:
                     "Roles & permissions",
                     "Public pools",
                     "Working calendar",
+                    "Approval chains",
                     "Return visit rules",
                     "Greeting templates",
                     "Import",
