@@ -53,3 +53,59 @@ inbox_registry.register(
     count=approval_count,
     icon="patch-check",
 )
+
+
+# --- receivables due within the reminder window (SAL-3) -------------------------------------
+
+
+def _due(user, until: datetime):
+    from datetime import timedelta
+
+    from django.db.models import F
+    from django.utils import timezone
+
+    from salesdesk.sales.receivables.selectors import instalments_visible, reminder_days
+
+    horizon = timezone.localdate(until) + timedelta(days=reminder_days())
+    return instalments_visible(user).filter(
+        contract__owner_id=user.pk, paid_amount__lt=F("amount"), due_on__lte=horizon
+    )
+
+
+def receivable_items(user, *, until: datetime, limit: int) -> list[InboxItem]:
+    from datetime import time
+
+    from django.utils import timezone
+
+    rows = (
+        _due(user, until)
+        .select_related("contract__customer")
+        .order_by("due_on", "contract_id", "position")[:limit]
+    )
+    return [
+        InboxItem(
+            kind="receivable",
+            due_at=timezone.make_aware(datetime.combine(i.due_on, time(9, 0))),
+            title=_("Payment due: %(number)s, instalment %(n)d")
+            % {"number": i.contract.number, "n": i.position},
+            body=f"¥{i.amount - i.paid_amount:,.2f}",
+            url=_url(i.contract_id),
+            icon="cash-coin",
+            customer_name=i.contract.customer.name,
+            key=f"receivable:{i.pk}",
+        )
+        for i in rows
+    ]
+
+
+def receivable_count(user, *, until: datetime) -> int:
+    return _due(user, until).count()
+
+
+inbox_registry.register(
+    "receivable",
+    label=gettext_lazy("Payments due"),
+    items=receivable_items,
+    count=receivable_count,
+    icon="cash-coin",
+)

@@ -476,3 +476,103 @@ class ContractEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract_id}: {self.kind}"
+
+
+# --- receivables (SAL-3) ----------------------------------------------------------------------
+
+
+class PaymentPlan(TimeStampedModel, VersionedModel):
+    """How a contract's total is to be paid: instalments whose amounts sum to the total."""
+
+    contract = models.OneToOneField(
+        Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="payment_plan"
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    scope_owner_field = "contract__owner"
+    scope_unit_field = "contract__org_unit"
+
+    class Meta:
+        verbose_name = _("payment plan")
+        verbose_name_plural = _("payment plans")
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}"
+
+
+class Instalment(models.Model):
+    plan = models.ForeignKey(
+        PaymentPlan,
+        verbose_name=_("payment plan"),
+        on_delete=models.CASCADE,
+        related_name="instalments",
+    )
+    # Denormalised from the plan, so receivable lists filter and scope without a join chain.
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="instalments"
+    )
+    position = models.PositiveIntegerField(_("instalment"))
+    due_on = models.DateField(_("due on"), db_index=True)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    paid_amount = models.DecimalField(_("received"), default=0, **MONEY)
+
+    scope_owner_field = "contract__owner"
+    scope_unit_field = "contract__org_unit"
+
+    class Meta:
+        verbose_name = _("instalment")
+        verbose_name_plural = _("instalments")
+        ordering = ["due_on", "contract", "position"]
+        indexes = [models.Index(fields=["contract", "position"], name="sales_instalment_pos")]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}#{self.position}"
+
+    @property
+    def outstanding(self):
+        return self.amount - self.paid_amount
+
+
+class PaymentMethod(models.TextChoices):
+    TRANSFER = "transfer", _("Bank transfer")
+    CASH = "cash", _("Cash")
+    CHEQUE = "cheque", _("Cheque")
+    ACCEPTANCE = "acceptance", _("Bank acceptance bill")
+    ONLINE = "online", _("Online payment")
+
+
+class Payment(TimeStampedModel):
+    """Money received against one instalment of a contract's payment plan (回款)."""
+
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="payments"
+    )
+    instalment = models.ForeignKey(
+        Instalment,
+        verbose_name=_("instalment"),
+        on_delete=models.PROTECT,
+        related_name="payments",
+    )
+    received_on = models.DateField(_("received on"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    method = models.CharField(
+        _("method"), max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.TRANSFER
+    )
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    scope_owner_field = "contract__owner"
+    scope_unit_field = "contract__org_unit"
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-received_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}: {self.amount}"
