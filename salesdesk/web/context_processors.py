@@ -83,6 +83,9 @@ def _nav_definition() -> list[NavSection]:
                     _("Contracts"), "web:contract_list", "file-earmark-text", None, ("contract",)
                 ),
                 NavItem(
+                    _("Receivables"), "web:receivable_list", "cash-coin", None, ("receivable",)
+                ),
+                NavItem(
                     _("Products"),
                     "web:product_list",
                     "box-seam",

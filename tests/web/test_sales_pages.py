@@ -278,3 +278,49 @@ def test_list_pages_have_constant_queries(org, world, login, page):
     assert len(large) == len(small)
     assert len(large) <= 14
     assert Product.objects.count() == 7 and PriceList.objects.count() == 6
+
+
+def test_payment_plan_and_payment_through_the_pages(org, world, login):
+    from datetime import date
+    from decimal import Decimal
+
+    from salesdesk.sales.contracts import services as contracts
+    from salesdesk.sales.models import Instalment
+
+    contract = world["rep_contract"]  # 2,000.00 → the lead approves
+    contracts.contract_submit(actor=org.rep, contract=contract)
+    contracts.contract_approve(actor=org.lead, contract=contract)
+    rep = login(org.rep)
+    # Someone who cannot change the contract cannot plan it.
+    assert (
+        login(org.other_rep)
+        .post(
+            reverse("web:contract_plan_set", args=[contract.pk]),
+            {"count": 3, "first_due": "2026-01-15", "months": 1},
+        )
+        .status_code
+        == 404
+    )
+    rep.post(
+        reverse("web:contract_plan_set", args=[contract.pk]),
+        {"count": 3, "first_due": "2026-01-15", "months": 1},
+    )
+    rows = list(Instalment.objects.order_by("position").values_list("due_on", "amount"))
+    assert rows == [
+        (date(2026, 1, 15), Decimal("666.66")),
+        (date(2026, 2, 15), Decimal("666.66")),
+        (date(2026, 3, 15), Decimal("666.68")),
+    ]
+    first = Instalment.objects.get(position=1)
+    rep.post(
+        reverse("web:payment_create", args=[contract.pk, first.pk]),
+        {"amount": "666.66", "received_on": "2026-01-14", "method": "transfer", "reference": "B1"},
+    )
+    first.refresh_from_db()
+    assert first.paid_amount == Decimal("666.66")
+    page = rep.get(reverse("web:receivable_list") + "?tab=all").content.decode()
+    assert "¥1,333.34" in page and contract.number in page  # outstanding total
+    other = login(org.other_rep).get(reverse("web:receivable_list") + "?tab=all")
+    assert contract.number not in other.content.decode()
+    detail = rep.get(reverse("web:contract_detail", args=[contract.pk])).content.decode()
+    assert "B1" in detail and 'data-action="pay"' in detail

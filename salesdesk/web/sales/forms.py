@@ -7,7 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from salesdesk.customers.models import CustomerLevel
 from salesdesk.org.models import Role
-from salesdesk.sales.models import ApproverKind, Channel, Partner, Product, ProductLine
+from salesdesk.sales.models import (
+    ApproverKind,
+    Channel,
+    Partner,
+    PaymentMethod,
+    Product,
+    ProductLine,
+)
 from salesdesk.web.forms import StyledFormMixin
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -157,3 +164,16 @@ class ApprovalStepForm(StyledFormMixin, forms.Form):
 
 
 ApprovalStepFormSet = forms.formset_factory(ApprovalStepForm, extra=3)
+
+
+class PlanSplitForm(StyledFormMixin, forms.Form):
+    count = forms.IntegerField(label=_("Instalments"), min_value=1, max_value=60, initial=1)
+    first_due = forms.DateField(label=_("First due on"), widget=DATE_INPUT)
+    months = forms.IntegerField(label=_("Months apart"), min_value=1, max_value=12, initial=1)
+
+
+class PaymentForm(StyledFormMixin, forms.Form):
+    amount = forms.DecimalField(label=_("Amount"), max_digits=16, decimal_places=2, min_value=0)
+    received_on = forms.DateField(label=_("Received on"), widget=DATE_INPUT)
+    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
+    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)

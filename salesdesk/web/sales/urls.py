@@ -25,7 +25,6 @@ urlpatterns = [
     path("sales/contracts/<int:pk>/", views.contract_detail, name="contract_detail"),
     path("sales/contracts/<int:pk>/edit/", views.contract_edit, name="contract_edit"),
     path("sales/contracts/<int:pk>/delete/", views.contract_delete, name="contract_delete"),
-    path("sales/contracts/<int:pk>/<slug:action>/", views.contract_action, name="contract_action"),
     path("settings/approval-chains/", views.approval_chain_list, name="approval_chain_list"),
     path(
         "settings/approval-chains/new/",
@@ -42,4 +41,19 @@ urlpatterns = [
         views.approval_chain_delete,
         name="approval_chain_delete",
     ),
+]
+
+urlpatterns += [
+    path("sales/receivables/", views.receivable_list, name="receivable_list"),
+    path("sales/contracts/<int:pk>/plan/", views.contract_plan_set, name="contract_plan_set"),
+    path(
+        "sales/contracts/<int:pk>/instalments/<int:instalment_pk>/payments/",
+        views.payment_create,
+        name="payment_create",
+    ),
+]
+
+# Last: the status actions' catch-all (submit, approve, reject, recall, complete, void).
+urlpatterns += [
+    path("sales/contracts/<int:pk>/<slug:action>/", views.contract_action, name="contract_action"),
 ]

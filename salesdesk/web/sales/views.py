@@ -708,7 +708,26 @@ def contract_detail(request, pk: int):
         and status == ContractStatus.DRAFT
         and user.has_function(FunctionPermission.DELETE),
     }
+    from salesdesk.sales.models import PaymentMethod
+    from salesdesk.sales.receivables import selectors as receivable_selectors
+    from salesdesk.web.sales.forms import PlanSplitForm
+
+    instalments = list(
+        receivable_selectors.instalments_visible(user)
+        .filter(contract_id=contract.pk)
+        .order_by("position")
+    )
+    plannable = editable and status in (ContractStatus.ACTIVE, ContractStatus.COMPLETED)
+    payments = list(receivable_selectors.payments_of(user, contract.pk)[:50])
+    today = timezone.localdate()
     context = {
+        "instalments": instalments,
+        "payments": payments,
+        "can_plan": plannable and not payments,
+        "can_pay": plannable,
+        "plan_form": PlanSplitForm(initial={"count": 1, "months": 1, "first_due": today}),
+        "payment_methods": PaymentMethod.choices,
+        "today": today,
         "contract": contract,
         "lines": list(contract.lines.all()),
         "events": list(contract.events.all()),
@@ -881,3 +900,111 @@ def approval_chain_delete(request, pk: int):
     contracts.approval_chain_delete(actor=request.user, chain=chain, request=request)
     messages.success(request, _("Approval chain deleted."))
     return redirect("web:approval_chain_list")
+
+
+# ---- receivables (SAL-3) ---------------------------------------------------------------------
+
+RECEIVABLE_TABS = {
+    "due_soon": gettext_lazy("Due soon"),
+    "overdue": gettext_lazy("Overdue"),
+    "open": gettext_lazy("Open"),
+    "paid": gettext_lazy("Paid"),
+    "all": gettext_lazy("All"),
+}
+
+
+@login_required
+def receivable_list(request):
+    from salesdesk.sales.receivables import selectors as receivable_selectors
+
+    user = request.user
+    tab = request.GET.get("tab", "open")
+    if tab not in RECEIVABLE_TABS:
+        tab = "open"
+    owner = _int(request.GET.get("owner"))
+    qs = receivable_selectors.receivables(user, bucket=tab, owner=owner)
+    page = paginate(request, qs)
+    context = {
+        "tabs": [{"key": k, "label": v, "active": k == tab} for k, v in RECEIVABLE_TABS.items()],
+        "tab": tab,
+        "page": page,
+        "instalments": page.object_list,
+        "totals": receivable_selectors.totals(user),
+        "owners": _owners(user),
+        "owner_id": owner,
+        "page_query": query_without(request, "page"),
+        "filter_query": query_without(request, "page", "tab"),
+        "today": timezone.localdate(),
+        "reminder_days": receivable_selectors.reminder_days(),
+    }
+    return render(request, "sales/receivables.html", context)
+
+
+def _editable_contract(request, pk: int) -> Contract:
+    contract = contract_selectors.contracts_visible(request.user).filter(pk=pk).first()
+    if contract is None:
+        raise Http404
+    if not editable_by(Contract.objects.filter(pk=pk), request.user).exists():
+        raise PermissionDenied
+    return contract
+
+
+@require_POST
+@login_required
+def contract_plan_set(request, pk: int):
+    from salesdesk.sales.receivables import services as receivable_services
+    from salesdesk.web.sales.forms import PlanSplitForm
+
+    contract = _editable_contract(request, pk)
+    form = PlanSplitForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("web:contract_detail", pk)
+    data = form.cleaned_data
+    try:
+        receivable_services.payment_plan_set(
+            actor=request.user,
+            contract=contract,
+            instalments=receivable_services.equal_instalments(
+                contract.total_amount,
+                count=data["count"],
+                first_due=data["first_due"],
+                months=data["months"],
+            ),
+            request=request,
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        _errors_to_messages(request, exc)
+    else:
+        messages.success(request, _("Payment plan saved."))
+    return redirect("web:contract_detail", pk)
+
+
+@require_POST
+@login_required
+def payment_create(request, pk: int, instalment_pk: int):
+    from salesdesk.sales.models import Instalment
+    from salesdesk.sales.receivables import services as receivable_services
+    from salesdesk.web.sales.forms import PaymentForm
+
+    contract = _editable_contract(request, pk)
+    instalment = Instalment.objects.filter(pk=instalment_pk, contract=contract).first()
+    if instalment is None:
+        raise Http404
+    form = PaymentForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("web:contract_detail", pk)
+    try:
+        receivable_services.payment_record(
+            actor=request.user, instalment=instalment, request=request, **form.cleaned_data
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        _errors_to_messages(request, exc)
+    else:
+        messages.success(request, _("Payment recorded."))
+    return redirect("web:contract_detail", pk)
