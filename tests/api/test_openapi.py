@@ -138,6 +138,11 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/approval-chains", "post"): "approval_chain_create",
     ("/api/v1/approval-chains/{chain_id}", "patch"): "approval_chain_update",
     ("/api/v1/approval-chains/{chain_id}", "delete"): "approval_chain_delete",
+    ("/api/v1/receivables", "get"): "receivable_list",
+    ("/api/v1/receivables/totals", "get"): "receivable_totals",
+    ("/api/v1/contracts/{contract_id}/payment-plan", "put"): "payment_plan_set",
+    ("/api/v1/contracts/{contract_id}/payments", "get"): "payment_list",
+    ("/api/v1/contracts/{contract_id}/payments", "post"): "payment_create",
 }
 
 

@@ -252,3 +252,46 @@ def test_list_queries_are_pinned(org, world, as_persona, url):
         assert client.get(url).status_code == 200
     assert len(large) == len(small)
     assert len(large) <= 8
+
+
+def test_receivables_through_the_api(org, world, as_persona):
+    from salesdesk.sales.contracts import services as contracts
+
+    contract = world["rep_contract"]  # 2,000.00, no chain: active at once
+    contracts.contract_submit(actor=org.rep, contract=contract)
+    rep = as_persona("rep")
+    url = f"/api/v1/contracts/{contract.pk}/payment-plan"
+    bad = rep.call("PUT", url, {"instalments": [{"due_on": "2026-01-01", "amount": "1"}]})
+    assert bad.status_code == 422
+    assert (
+        as_persona("other_rep")
+        .call("PUT", url, {"count": 2, "first_due": "2026-01-31"})
+        .status_code
+        == 404
+    )
+    plan = rep.call("PUT", url, {"count": 3, "first_due": "2026-01-31"})
+    assert plan.status_code == 200, plan.json()
+    rows = [(i["due_on"], i["amount"]) for i in plan.json()["instalments"]]
+    assert rows == [
+        ("2026-01-31", "666.66"),
+        ("2026-02-28", "666.66"),
+        ("2026-03-31", "666.68"),
+    ]
+    first = plan.json()["instalments"][0]["id"]
+    paid = rep.post(
+        f"/api/v1/contracts/{contract.pk}/payments",
+        {"instalment": first, "amount": "666.66", "received_on": "2026-01-30"},
+    )
+    assert paid.status_code == 201
+    too_much = rep.post(
+        f"/api/v1/contracts/{contract.pk}/payments",
+        {"instalment": first, "amount": "0.01", "received_on": "2026-01-30"},
+    )
+    assert too_much.status_code == 422
+    totals = rep.get("/api/v1/receivables/totals").json()
+    assert (totals["planned"], totals["received"]) == ("2000.00", "666.66")
+    assert as_persona("other_rep").get("/api/v1/receivables/totals").json()["planned"] == "0.00"
+    assert [i["position"] for i in rep.get("/api/v1/receivables?bucket=paid").json()["items"]] == [
+        1
+    ]
+    assert rep.get(f"/api/v1/contracts/{contract.pk}/payments").json()["count"] == 1

@@ -907,3 +907,186 @@ def approval_chain_delete(request, chain_id: int):
     _require_configure(actor)
     contracts.approval_chain_delete(actor=actor, chain=_chain(chain_id), request=request)
     return Status(204, None)
+
+
+# --- receivables (SAL-3) --------------------------------------------------------------------------
+
+
+class InstalmentOut(Schema):
+    id: int
+    contract_id: int
+    contract_number: str
+    customer: CustomerRef
+    position: int
+    due_on: date
+    amount: Decimal
+    paid_amount: Decimal
+    outstanding: Decimal
+
+    @staticmethod
+    def resolve_contract_number(obj) -> str:
+        return obj.contract.number
+
+    @staticmethod
+    def resolve_customer(obj):
+        return obj.contract.customer
+
+
+class ReceivableFilters(PageParams):
+    bucket: str = Field("open", description="due_soon, overdue, open, paid or all.")
+    owner: int | None = None
+    customer: int | None = None
+
+
+class ReceivableTotalsOut(Schema):
+    planned: Decimal
+    received: Decimal
+    outstanding: Decimal
+    overdue: Decimal
+
+
+class InstalmentIn(Schema):
+    due_on: date
+    amount: Decimal
+
+
+class PaymentPlanIn(Schema):
+    instalments: list[InstalmentIn] | None = Field(
+        None, description="Explicit instalments; they must add up to the contract total."
+    )
+    count: int | None = Field(None, ge=1, le=60, description="Or: this many equal instalments…")
+    first_due: date | None = Field(None, description="…the first due on this day…")
+    months: int = Field(1, ge=1, le=12, description="…this many months apart.")
+    notes: str = ""
+
+
+class PaymentPlanOut(Schema):
+    contract_id: int
+    version: int
+    instalments: list[InstalmentOut]
+
+
+class PaymentIn(Schema):
+    instalment: int
+    amount: Decimal
+    received_on: date
+    method: str = "transfer"
+    reference: str = ""
+
+
+class PaymentOut(Schema):
+    id: int
+    contract_id: int
+    instalment_id: int
+    received_on: date
+    amount: Decimal
+    method: str
+    reference: str
+    recorded_by: UserRef
+
+
+@router.get(
+    "/receivables",
+    response={200: page_of(InstalmentOut), **errors(422)},
+    summary="Instalments of the contracts I can see, by bucket (due soon, overdue …)",
+)
+def receivable_list(request, filters: Query[ReceivableFilters]):
+    from salesdesk.sales.receivables import selectors as receivable_selectors
+
+    qs = receivable_selectors.receivables(
+        _actor(request), bucket=filters.bucket, owner=filters.owner, customer=filters.customer
+    )
+    return paginate(qs, filters)
+
+
+@router.get(
+    "/receivables/totals",
+    response={200: ReceivableTotalsOut, **errors()},
+    summary="Planned, received, outstanding and overdue amounts I can see",
+)
+def receivable_totals(request):
+    from salesdesk.sales.receivables import selectors as receivable_selectors
+
+    return receivable_selectors.totals(_actor(request))
+
+
+def _plan_out(actor: User, contract_id: int) -> dict:
+    from salesdesk.sales.models import PaymentPlan
+    from salesdesk.sales.receivables import selectors as receivable_selectors
+
+    plan = PaymentPlan.objects.get(contract_id=contract_id)
+    instalments = list(
+        receivable_selectors.instalments_visible(actor)
+        .filter(contract_id=contract_id)
+        .select_related("contract__customer")
+        .order_by("position")
+    )
+    return {"contract_id": contract_id, "version": plan.version, "instalments": instalments}
+
+
+@router.put(
+    "/contracts/{int:contract_id}/payment-plan",
+    response={200: PaymentPlanOut, **errors(403, 404, 422)},
+    summary="Set the payment plan of an active contract (explicit or equal instalments)",
+)
+def payment_plan_set(request, contract_id: int, payload: PaymentPlanIn):
+    from salesdesk.sales.receivables import services as receivable_services
+
+    actor = _actor(request)
+    contract = _contract(actor, contract_id)
+    if payload.instalments is not None:
+        instalments = [i.dict() for i in payload.instalments]
+    elif payload.count and payload.first_due:
+        instalments = receivable_services.equal_instalments(
+            contract.total_amount,
+            count=payload.count,
+            first_due=payload.first_due,
+            months=payload.months,
+        )
+    else:
+        raise ValidationError(
+            {"instalments": [_("Give the instalments, or their count and first due date.")]}
+        )
+    receivable_services.payment_plan_set(
+        actor=actor,
+        contract=contract,
+        instalments=instalments,
+        notes=payload.notes,
+        request=request,
+    )
+    return _plan_out(actor, contract_id)
+
+
+@router.get(
+    "/contracts/{int:contract_id}/payments",
+    response={200: page_of(PaymentOut), **errors(404, 422)},
+    summary="Payments received on a contract",
+)
+def payment_list(request, contract_id: int, params: Query[PageParams]):
+    from salesdesk.sales.receivables import selectors as receivable_selectors
+
+    actor = _actor(request)
+    _contract(actor, contract_id)
+    return paginate(receivable_selectors.payments_of(actor, contract_id), params)
+
+
+@router.post(
+    "/contracts/{int:contract_id}/payments",
+    response={201: PaymentOut, **errors(403, 404, 422)},
+    summary="Record a payment received against one instalment",
+)
+def payment_create(request, contract_id: int, payload: PaymentIn):
+    from salesdesk.sales.models import Instalment
+    from salesdesk.sales.receivables import services as receivable_services
+
+    actor = _actor(request)
+    contract = _contract(actor, contract_id)
+    instalment = Instalment.objects.filter(pk=payload.instalment, contract=contract).first()
+    if instalment is None:
+        raise ValidationError({"instalment": [_("Select an instalment of this contract.")]})
+    data = payload.dict()
+    data.pop("instalment")
+    payment = receivable_services.payment_record(
+        actor=actor, instalment=instalment, request=request, **data
+    )
+    return Status(201, payment)
