@@ -83,6 +83,9 @@ class Channel(TimeStampedModel, SoftDeleteModel, VersionedModel):
     type = models.CharField(_("channel type"), max_length=20, choices=ChannelType.choices)
     is_active = models.BooleanField(_("active"), default=True)
 
+    scope_owner_field = "deleted_by"
+    scope_unit_field = "deleted_by__unit"
+
     class Meta:
         verbose_name = _("channel")
         verbose_name_plural = _("channels")
@@ -114,6 +117,9 @@ class Partner(TimeStampedModel, SoftDeleteModel, VersionedModel):
     is_active = models.BooleanField(_("active"), default=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    scope_owner_field = "deleted_by"
+    scope_unit_field = "deleted_by__unit"
 
     class Meta:
         verbose_name = _("partner")

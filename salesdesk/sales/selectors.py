@@ -110,3 +110,63 @@ def price_for(product: Product, *, customer=None, channel=None, on: date) -> Dec
         on=on,
     ).first()
     return item.price if item is not None else product.list_price
+
+
+def channel_performance(user, *, start: date | None = None, end: date | None = None) -> list[dict]:
+    """Per channel (and per partner within it): contracts signed, revenue (active and completed
+    contracts) and average contract value, over the contracts `user` can see; one aggregate
+    query. Contracts without a channel are grouped as channel None."""
+    from django.db.models import Count, DecimalField, Sum
+    from django.db.models.functions import Coalesce
+
+    from salesdesk.sales.contracts.selectors import contracts_visible
+
+    qs = contracts_visible(user).filter(status__in=("active", "completed"))
+    if start:
+        qs = qs.filter(signed_on__gte=start)
+    if end:
+        qs = qs.filter(signed_on__lte=end)
+    rows = (
+        qs.values("channel_id", "channel__name", "channel__type", "partner_id", "partner__name")
+        .annotate(
+            contracts=Count("id"),
+            revenue=Coalesce(
+                Sum("total_amount"),
+                Decimal(0),
+                output_field=DecimalField(max_digits=18, decimal_places=2),
+            ),
+        )
+        .order_by("channel__type", "channel__name", "channel_id", "partner__name", "partner_id")
+    )
+    channels: dict = {}
+    for row in rows:
+        entry = channels.setdefault(
+            row["channel_id"],
+            {
+                "channel_id": row["channel_id"],
+                "name": row["channel__name"] or "",
+                "type": row["channel__type"] or "",
+                "contracts": 0,
+                "revenue": Decimal(0),
+                "partners": [],
+            },
+        )
+        entry["contracts"] += row["contracts"]
+        entry["revenue"] += row["revenue"]
+        if row["partner_id"]:
+            entry["partners"].append(
+                {
+                    "partner_id": row["partner_id"],
+                    "name": row["partner__name"],
+                    "contracts": row["contracts"],
+                    "revenue": row["revenue"],
+                }
+            )
+    out = list(channels.values())
+    for entry in out:
+        entry["average"] = (
+            (entry["revenue"] / entry["contracts"]).quantize(Decimal("0.01"))
+            if entry["contracts"]
+            else Decimal("0.00")
+        )
+    return out

@@ -20,7 +20,15 @@ from salesdesk.core.locking import StaleEditError, changes_since, save_versioned
 from salesdesk.core.recycle import record_soft_delete, recycle_bin
 from salesdesk.org.models import User
 from salesdesk.org.permissions import can_configure
-from salesdesk.sales.models import PriceList, PriceListItem, Product, ProductLine
+from salesdesk.sales.models import (
+    Channel,
+    ChannelType,
+    Partner,
+    PriceList,
+    PriceListItem,
+    Product,
+    ProductLine,
+)
 
 
 def _line_deletable(line: ProductLine) -> None:
@@ -274,3 +282,116 @@ def price_list_update(
 def price_list_delete(*, actor: User, price_list: PriceList, request=None) -> PriceList:
     require_configure(actor)
     return record_soft_delete(model=PriceList, pk=price_list.pk, actor=actor, request=request)
+
+
+# --- channels and partners (SAL-5) ----------------------------------------------------------
+
+CHANNEL_FIELDS = ("code", "name", "type", "is_active")
+PARTNER_FIELDS = (
+    "channel",
+    "name",
+    "region",
+    "contact_name",
+    "phone",
+    "email",
+    "manager",
+    "is_active",
+)
+
+
+def _channel_deletable(channel: Channel) -> None:
+    if Partner.objects.filter(channel=channel).exists():
+        raise ValidationError(_("This channel still has partners."))
+
+
+recycle_bin.register(Channel, can_delete=_channel_deletable)
+recycle_bin.register(Partner)
+
+
+def _channel_clean(channel: Channel) -> None:
+    _strip(channel, CHANNEL_FIELDS)
+    if not channel.code:
+        raise ValidationError({"code": [_("Enter a code.")]})
+    if not channel.name:
+        raise ValidationError({"name": [_("Enter a name.")]})
+    if channel.type not in ChannelType.values:
+        raise ValidationError({"type": [_("Select a valid channel type.")]})
+    _unique_code(Channel, channel.code, channel.pk)
+    channel.full_clean(validate_unique=False, validate_constraints=False)
+
+
+@transaction.atomic
+def channel_create(*, actor: User, request=None, **fields: Any) -> Channel:
+    require_configure(actor)
+    _unknown(fields, CHANNEL_FIELDS)
+    channel = Channel(**fields)
+    _channel_clean(channel)
+    channel.save()
+    return channel
+
+
+@transaction.atomic
+def channel_update(
+    *, actor: User, channel: Channel, expected_version: int | None = None, request=None, **changes
+) -> Channel:
+    require_configure(actor)
+    _unknown(changes, CHANNEL_FIELDS)
+    current = Channel.objects.select_for_update().get(pk=channel.pk)
+    _check_version(current, expected_version)
+    for name, value in changes.items():
+        setattr(current, name, value)
+    _channel_clean(current)
+    return save_versioned(
+        current, expected_version=current.version, fields=list(changes), actor=actor
+    )
+
+
+def channel_delete(*, actor: User, channel: Channel, request=None) -> Channel:
+    require_configure(actor)
+    return record_soft_delete(model=Channel, pk=channel.pk, actor=actor, request=request)
+
+
+def _partner_clean(partner: Partner) -> None:
+    _strip(partner, PARTNER_FIELDS)
+    if not partner.name:
+        raise ValidationError({"name": [_("Enter a name.")]})
+    if not partner.channel_id or not Channel.objects.filter(pk=partner.channel_id).exists():
+        raise ValidationError({"channel": [_("Select a valid channel.")]})
+    if (
+        partner.manager_id
+        and not User.objects.filter(pk=partner.manager_id, is_active=True).exists()
+    ):
+        raise ValidationError({"manager": [_("Select a valid user.")]})
+    partner.full_clean(validate_unique=False, validate_constraints=False)
+
+
+@transaction.atomic
+def partner_create(*, actor: User, request=None, **fields: Any) -> Partner:
+    require_configure(actor)
+    _unknown(fields, PARTNER_FIELDS)
+    partner = Partner(**fields)
+    _partner_clean(partner)
+    partner._history_user = actor
+    partner.save()
+    return partner
+
+
+@transaction.atomic
+def partner_update(
+    *, actor: User, partner: Partner, expected_version: int | None = None, request=None, **changes
+) -> Partner:
+    require_configure(actor)
+    _unknown(changes, PARTNER_FIELDS)
+    current = Partner.objects.select_for_update().get(pk=partner.pk)
+    _check_version(current, expected_version)
+    for name, value in changes.items():
+        setattr(current, name, value)
+    _partner_clean(current)
+    return save_versioned(
+        current, expected_version=current.version, fields=list(changes), actor=actor
+    )
+
+
+def partner_delete(*, actor: User, partner: Partner, request=None) -> Partner:
+    require_configure(actor)
+    return record_soft_delete(model=Partner, pk=partner.pk, actor=actor, request=request)

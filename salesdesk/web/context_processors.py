@@ -92,6 +92,13 @@ def _nav_definition() -> list[NavSection]:
                     None,
                     ("product", "price_list"),
                 ),
+                NavItem(
+                    _("Channels"),
+                    "web:channel_list",
+                    "signpost-split",
+                    None,
+                    ("channel", "partner"),
+                ),
             ],
         ),
         NavSection(

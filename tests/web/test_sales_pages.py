@@ -91,6 +91,15 @@ def _pages(world):
             CONFIGURERS,
             "Steps, in order",
         ),
+        "channels": (reverse("web:channel_list"), EVERYONE, "Channels and partners"),
+        "channel_performance": (
+            reverse("web:channel_performance"),
+            EVERYONE,
+            "Channel performance",
+        ),
+        "channel_create": (reverse("web:channel_create"), CONFIGURERS, "New channel"),
+        "partner_create": (reverse("web:partner_create"), CONFIGURERS, "New partner"),
+        "receivables": (reverse("web:receivable_list"), EVERYONE, "Receivables"),
         "line_row": (
             reverse("web:contract_line_row") + "?lines-TOTAL_FORMS=3",
             EVERYONE,
@@ -115,6 +124,11 @@ PAGE_NAMES = [
     "contract_edit_rep",
     "approval_chains",
     "approval_chain_edit",
+    "channels",
+    "channel_performance",
+    "channel_create",
+    "partner_create",
+    "receivables",
     "line_row",
 ]
 
@@ -324,3 +338,45 @@ def test_payment_plan_and_payment_through_the_pages(org, world, login):
     assert contract.number not in other.content.decode()
     detail = rep.get(reverse("web:contract_detail", args=[contract.pk])).content.decode()
     assert "B1" in detail and 'data-action="pay"' in detail
+
+
+def test_channels_partners_and_performance(org, world, login):
+    from salesdesk.sales.contracts import services as contracts
+    from salesdesk.sales.models import Channel, Partner
+
+    cat = world["cat"]
+    admin = login(org.admin)
+    response = admin.post(
+        reverse("web:channel_create"),
+        {"code": "DIST", "name": "分销", "type": "distributor", "is_active": "on"},
+    )
+    assert response.status_code == 302
+    dist = Channel.objects.get(code="DIST")
+    admin.post(
+        reverse("web:partner_create"),
+        {"name": "华东分销有限公司", "channel": dist.pk, "region": "华东", "is_active": "on"},
+    )
+    partner = Partner.objects.get()
+    assert (
+        login(org.rep)
+        .post(reverse("web:channel_create"), {"code": "X", "name": "X", "type": "online"})
+        .status_code
+        == 403
+    )
+    # A contract through the partner: the channel follows the partner.
+    contract = contracts.contract_create(
+        actor=org.rep,
+        customer=world["rep_customer"],
+        title="渠道合同",
+        partner=partner,
+        lines=[{"product": cat.support, "quantity": 10, "unit_price": "100"}],
+    )
+    assert contract.channel_id == dist.pk
+    contracts.contract_submit(actor=org.rep, contract=contract)  # 1,000.00 ≥ 1000 → the lead
+    contracts.contract_approve(actor=org.lead, contract=contract)
+    page = login(org.director).get(reverse("web:channel_performance")).content.decode()
+    assert "华东分销有限公司" in page and "¥1,000.00" in page
+    other = login(org.other_rep).get(reverse("web:channel_performance")).content.decode()
+    assert "华东分销有限公司" not in other
+    listing = login(org.rep).get(reverse("web:channel_list")).content.decode()
+    assert "华东分销有限公司" in listing and "分销" in listing

@@ -65,3 +65,33 @@
     init();
   }
 })();
+
+// Channel performance: revenue and contracts per channel (ECharts), from the page's JSON data.
+(function () {
+  "use strict";
+
+  function draw() {
+    var dataNode = document.getElementById("channel-chart-data");
+    var node = document.getElementById("channel-chart");
+    if (!dataNode || !node || !window.echarts) return;
+    var data = JSON.parse(dataNode.textContent);
+    var chart = window.echarts.init(node);
+    chart.setOption({
+      tooltip: { trigger: "axis" },
+      legend: { data: [data.names.revenue, data.names.contracts] },
+      xAxis: { type: "category", data: data.labels },
+      yAxis: [{ type: "value" }, { type: "value", minInterval: 1 }],
+      series: [
+        { name: data.names.revenue, type: "bar", data: data.revenue },
+        { name: data.names.contracts, type: "line", yAxisIndex: 1, data: data.contracts },
+      ],
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", draw);
+  } else {
+    draw();
+  }
+})();

@@ -6,10 +6,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.customers.models import CustomerLevel
-from salesdesk.org.models import Role
+from salesdesk.org.models import Role, User
 from salesdesk.sales.models import (
     ApproverKind,
     Channel,
+    ChannelType,
     Partner,
     PaymentMethod,
     Product,
@@ -177,3 +178,29 @@ class PaymentForm(StyledFormMixin, forms.Form):
     received_on = forms.DateField(label=_("Received on"), widget=DATE_INPUT)
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
+
+
+class ChannelForm(StyledFormMixin, forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=40)
+    name = forms.CharField(label=_("Name"), max_length=120)
+    type = forms.ChoiceField(label=_("Channel type"), choices=ChannelType.choices)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class PartnerForm(StyledFormMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    channel = forms.ModelChoiceField(
+        label=_("Channel"), queryset=Channel.objects.order_by("type", "name")
+    )
+    region = forms.CharField(label=_("Region"), max_length=60, required=False)
+    contact_name = forms.CharField(label=_("Contact person"), max_length=60, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    manager = forms.ModelChoiceField(
+        label=_("Partner manager"),
+        queryset=User.objects.filter(is_active=True).order_by("username"),
+        required=False,
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

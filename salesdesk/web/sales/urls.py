@@ -57,3 +57,15 @@ urlpatterns += [
 urlpatterns += [
     path("sales/contracts/<int:pk>/<slug:action>/", views.contract_action, name="contract_action"),
 ]
+
+urlpatterns = [
+    path("sales/channels/", views.channel_list, name="channel_list"),
+    path("sales/channels/performance/", views.channel_performance, name="channel_performance"),
+    path("sales/channels/new/", views.channel_create, name="channel_create"),
+    path("sales/channels/<int:pk>/", views.channel_edit, name="channel_edit"),
+    path("sales/channels/<int:pk>/delete/", views.channel_delete, name="channel_delete"),
+    path("sales/partners/new/", views.partner_create, name="partner_create"),
+    path("sales/partners/<int:pk>/", views.partner_edit, name="partner_edit"),
+    path("sales/partners/<int:pk>/delete/", views.partner_delete, name="partner_delete"),
+    *urlpatterns,
+]

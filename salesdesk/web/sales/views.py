@@ -1008,3 +1008,212 @@ def payment_create(request, pk: int, instalment_pk: int):
     else:
         messages.success(request, _("Payment recorded."))
     return redirect("web:contract_detail", pk)
+
+
+# ---- channels and partners (SAL-5) ------------------------------------------------------------
+
+
+def _record_page(
+    request, *, instance, form_class, fields, create, update, delete_name, heading, back
+):
+    """Create (instance None) or edit a catalogue record through its service."""
+    initial = {"is_active": True} if instance is None else {f: getattr(instance, f) for f in fields}
+    if instance is not None:
+        initial["version"] = instance.version
+    form = form_class(request.POST or None, initial=initial)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if instance is None:
+            try:
+                create(actor=request.user, request=request, **{f: data[f] for f in fields})
+            except (ValidationError, PermissionDenied) as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(back)
+        else:
+            changes = {f: data[f] for f in fields if data[f] != initial[f]}
+            saved, conflict = save_through_service(
+                form,
+                lambda: update(
+                    instance, expected_version=data["version"], request=request, **changes
+                ),
+            )
+            if saved:
+                messages.success(request, _("Saved."))
+                return redirect(back)
+    delete_url = ""
+    if instance is not None and request.user.has_function(FunctionPermission.DELETE):
+        delete_url = reverse(delete_name, args=[instance.pk])
+    status = 409 if conflict else (422 if form.errors else 200)
+    return render(
+        request,
+        "sales/simple_form.html",
+        {
+            "form": form,
+            "conflict": conflict,
+            "heading": heading,
+            "back": back,
+            "delete_url": delete_url,
+        },
+        status=status,
+    )
+
+
+@login_required
+def channel_list(request):
+    from salesdesk.sales.models import ChannelType
+
+    user = request.user
+    channels = list(selectors.channels(user))
+    partners = selectors.partners(user)
+    q = request.GET.get("q", "").strip()[:100]
+    channel_id = _int(request.GET.get("channel"))
+    if q:
+        partners = partners.filter(name__icontains=q)
+    if channel_id:
+        partners = partners.filter(channel_id=channel_id)
+    page = paginate(request, partners)
+    return render(
+        request,
+        "sales/channels.html",
+        {
+            "channels": channels,
+            "types": dict(ChannelType.choices),
+            "page": page,
+            "partners": page.object_list,
+            "q": q,
+            "channel_id": channel_id,
+            "page_query": query_without(request, "page"),
+            "can_configure": can_configure(user),
+        },
+    )
+
+
+@require(can_configure)
+def channel_create(request):
+    from salesdesk.web.sales.forms import ChannelForm
+
+    return _record_page(
+        request,
+        instance=None,
+        form_class=ChannelForm,
+        fields=catalogue.CHANNEL_FIELDS,
+        create=catalogue.channel_create,
+        update=None,
+        delete_name="",
+        heading=_("New channel"),
+        back=reverse("web:channel_list"),
+    )
+
+
+@require(can_configure)
+def channel_edit(request, pk: int):
+    from salesdesk.sales.models import Channel
+    from salesdesk.web.sales.forms import ChannelForm
+
+    channel = Channel.objects.filter(pk=pk).first()
+    if channel is None:
+        raise Http404
+    return _record_page(
+        request,
+        instance=channel,
+        form_class=ChannelForm,
+        fields=catalogue.CHANNEL_FIELDS,
+        create=None,
+        update=lambda obj, **kw: catalogue.channel_update(actor=request.user, channel=obj, **kw),
+        delete_name="web:channel_delete",
+        heading=_("Edit channel"),
+        back=reverse("web:channel_list"),
+    )
+
+
+@require_POST
+@require(can_configure)
+def channel_delete(request, pk: int):
+    from salesdesk.sales.models import Channel
+
+    channel = Channel.objects.filter(pk=pk).first()
+    if channel is None:
+        raise Http404
+    try:
+        catalogue.channel_delete(actor=request.user, channel=channel, request=request)
+    except (ValidationError, PermissionDenied) as exc:
+        _errors_to_messages(request, exc)
+        return redirect("web:channel_edit", pk)
+    messages.success(request, _("“%(name)s” moved to the recycle bin.") % {"name": channel.name})
+    return redirect("web:channel_list")
+
+
+@require(can_configure)
+def partner_create(request):
+    from salesdesk.web.sales.forms import PartnerForm
+
+    return _record_page(
+        request,
+        instance=None,
+        form_class=PartnerForm,
+        fields=catalogue.PARTNER_FIELDS,
+        create=catalogue.partner_create,
+        update=None,
+        delete_name="",
+        heading=_("New partner"),
+        back=reverse("web:channel_list"),
+    )
+
+
+@require(can_configure)
+def partner_edit(request, pk: int):
+    from salesdesk.sales.models import Partner
+    from salesdesk.web.sales.forms import PartnerForm
+
+    partner = Partner.objects.filter(pk=pk).first()
+    if partner is None:
+        raise Http404
+    return _record_page(
+        request,
+        instance=partner,
+        form_class=PartnerForm,
+        fields=catalogue.PARTNER_FIELDS,
+        create=None,
+        update=lambda obj, **kw: catalogue.partner_update(actor=request.user, partner=obj, **kw),
+        delete_name="web:partner_delete",
+        heading=_("Edit partner"),
+        back=reverse("web:channel_list"),
+    )
+
+
+@require_POST
+@require(can_configure)
+def partner_delete(request, pk: int):
+    from salesdesk.sales.models import Partner
+
+    partner = Partner.objects.filter(pk=pk).first()
+    if partner is None:
+        raise Http404
+    catalogue.partner_delete(actor=request.user, partner=partner, request=request)
+    messages.success(request, _("“%(name)s” moved to the recycle bin.") % {"name": partner.name})
+    return redirect("web:channel_list")
+
+
+@login_required
+def channel_performance(request):
+    from salesdesk.sales.models import ChannelType
+
+    user = request.user
+    start = _date(request.GET.get("from"))
+    end = _date(request.GET.get("to"))
+    rows = selectors.channel_performance(user, start=start, end=end)
+    types = dict(ChannelType.choices)
+    chart = {
+        "labels": [r["name"] or str(_("No channel")) for r in rows],
+        "revenue": [float(r["revenue"]) for r in rows],
+        "contracts": [r["contracts"] for r in rows],
+        "names": {"revenue": str(_("Revenue")), "contracts": str(_("Contracts"))},
+    }
+    return render(
+        request,
+        "sales/channel_performance.html",
+        {"rows": rows, "types": types, "chart": chart, "start": start, "end": end},
+    )
