@@ -143,6 +143,15 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/contracts/{contract_id}/payment-plan", "put"): "payment_plan_set",
     ("/api/v1/contracts/{contract_id}/payments", "get"): "payment_list",
     ("/api/v1/contracts/{contract_id}/payments", "post"): "payment_create",
+    ("/api/v1/channels", "get"): "channel_list",
+    ("/api/v1/channels", "post"): "channel_create",
+    ("/api/v1/channels/performance", "get"): "channel_performance",
+    ("/api/v1/channels/{channel_id}", "patch"): "channel_update",
+    ("/api/v1/channels/{channel_id}", "delete"): "channel_delete",
+    ("/api/v1/partners", "get"): "partner_list",
+    ("/api/v1/partners", "post"): "partner_create",
+    ("/api/v1/partners/{partner_id}", "patch"): "partner_update",
+    ("/api/v1/partners/{partner_id}", "delete"): "partner_delete",
 }
 
 

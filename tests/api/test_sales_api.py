@@ -295,3 +295,33 @@ def test_receivables_through_the_api(org, world, as_persona):
         1
     ]
     assert rep.get(f"/api/v1/contracts/{contract.pk}/payments").json()["count"] == 1
+
+
+def test_channels_and_partners_through_the_api(org, world, as_persona):
+    admin = as_persona("admin")
+    rep = as_persona("rep")
+    assert (
+        rep.post("/api/v1/channels", {"code": "X", "name": "X", "type": "online"}).status_code
+        == 403
+    )
+    bad = admin.post("/api/v1/channels", {"code": "X", "name": "X", "type": "telepathy"})
+    assert bad.status_code == 422
+    channel = admin.post("/api/v1/channels", {"code": "AG", "name": "代理", "type": "agent"})
+    assert channel.status_code == 201
+    partner = admin.post(
+        "/api/v1/partners",
+        {"name": "北方代理", "channel": channel.json()["id"], "manager": org.director.pk},
+    )
+    assert partner.status_code == 201, partner.json()
+    assert partner.json()["channel"]["code"] == "AG"
+    pid = partner.json()["id"]
+    assert (
+        admin.patch(f"/api/v1/partners/{pid}", {"version": 1, "region": "华北"}).json()["region"]
+        == "华北"
+    )
+    assert [p["name"] for p in rep.get("/api/v1/partners?q=北方").json()["items"]] == ["北方代理"]
+    assert rep.get("/api/v1/channels/performance").json() == []
+    assert (
+        admin.delete(f"/api/v1/channels/{channel.json()['id']}").status_code == 422
+    )  # has partners
+    assert admin.delete(f"/api/v1/partners/{pid}").status_code == 204

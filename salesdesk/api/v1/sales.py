@@ -1090,3 +1090,232 @@ def payment_create(request, contract_id: int, payload: PaymentIn):
         actor=actor, instalment=instalment, request=request, **data
     )
     return Status(201, payment)
+
+
+# --- channels and partners (SAL-5) ----------------------------------------------------------
+
+
+class ChannelOut(Schema):
+    id: int
+    code: str
+    name: str
+    type: str
+    is_active: bool
+    version: int
+
+
+class ChannelIn(Schema):
+    code: str
+    name: str
+    type: str = Field(description="direct, online, distributor, agent or ecommerce.")
+    is_active: bool = True
+
+
+class ChannelUpdateIn(Schema):
+    version: int
+    code: str | None = None
+    name: str | None = None
+    type: str | None = None
+    is_active: bool | None = None
+
+
+class PartnerOut(Schema):
+    id: int
+    name: str
+    channel: ChannelRef
+    region: str
+    contact_name: str
+    phone: str
+    email: str
+    manager_id: int | None
+    is_active: bool
+    version: int
+
+
+class PartnerIn(Schema):
+    name: str
+    channel: int
+    region: str = ""
+    contact_name: str = ""
+    phone: str = ""
+    email: str = ""
+    manager: int | None = None
+    is_active: bool = True
+
+
+class PartnerUpdateIn(Schema):
+    version: int
+    name: str | None = None
+    channel: int | None = None
+    region: str | None = None
+    contact_name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    manager: int | None = None
+    is_active: bool | None = None
+
+
+class PartnerFilters(PageParams):
+    q: str = ""
+    channel: int | None = None
+
+
+class PartnerPerformanceOut(Schema):
+    partner_id: int
+    name: str
+    contracts: int
+    revenue: Decimal
+
+
+class ChannelPerformanceOut(Schema):
+    channel_id: int | None
+    name: str
+    type: str
+    contracts: int
+    revenue: Decimal
+    average: Decimal
+    partners: list[PartnerPerformanceOut]
+
+
+class PerformanceParams(Schema):
+    start: date | None = Field(None, description="Signed on or after.")
+    end: date | None = Field(None, description="Signed on or before.")
+
+
+def _channel(pk: int) -> Channel:
+    channel = Channel.objects.filter(pk=pk).first()
+    if channel is None:
+        raise not_found()
+    return channel
+
+
+def _partner(pk: int) -> Partner:
+    partner = Partner.objects.select_related("channel").filter(pk=pk).first()
+    if partner is None:
+        raise not_found()
+    return partner
+
+
+def _partner_refs(data: dict) -> None:
+    _channel_field(data)
+    if "manager" in data:
+        manager_id = data.pop("manager")
+        data["manager"] = None
+        if manager_id is not None:
+            data["manager"] = User.objects.filter(pk=manager_id, is_active=True).first()
+            if data["manager"] is None:
+                raise ValidationError({"manager": [_("Select a valid user.")]})
+
+
+@router.get("/channels", response={200: page_of(ChannelOut), **errors(422)}, summary="Channels")
+def channel_list(request, params: Query[PageParams]):
+    return paginate(selectors.channels(_actor(request)), params)
+
+
+@router.get(
+    "/channels/performance",
+    response={200: list[ChannelPerformanceOut], **errors(422)},
+    summary="Contracts and revenue per channel and partner (over the contracts I can see)",
+)
+def channel_performance(request, params: Query[PerformanceParams]):
+    return selectors.channel_performance(_actor(request), start=params.start, end=params.end)
+
+
+@router.post(
+    "/channels",
+    response={201: ChannelOut, **errors(403, 422)},
+    summary="Create a channel (needs the configure permission)",
+)
+def channel_create(request, payload: ChannelIn):
+    actor = _actor(request)
+    _require_configure(actor)
+    return Status(201, catalogue.channel_create(actor=actor, request=request, **payload.dict()))
+
+
+@router.patch(
+    "/channels/{int:channel_id}",
+    response={200: ChannelOut, **errors(403, 404, 409, 422)},
+    summary="Edit a channel (409 on a stale version)",
+)
+def channel_update(request, channel_id: int, payload: ChannelUpdateIn):
+    actor = _actor(request)
+    _require_configure(actor)
+    changes = payload.dict(exclude_unset=True)
+    version = changes.pop("version")
+    _no_nulls(changes)
+    return catalogue.channel_update(
+        actor=actor,
+        channel=_channel(channel_id),
+        expected_version=version,
+        request=request,
+        **changes,
+    )
+
+
+@router.delete(
+    "/channels/{int:channel_id}",
+    response={204: None, **errors(403, 404, 422)},
+    summary="Move a channel without partners to the recycle bin",
+)
+def channel_delete(request, channel_id: int):
+    actor = _actor(request)
+    _require_configure(actor)
+    _require_delete(actor)
+    catalogue.channel_delete(actor=actor, channel=_channel(channel_id), request=request)
+    return Status(204, None)
+
+
+@router.get("/partners", response={200: page_of(PartnerOut), **errors(422)}, summary="Partners")
+def partner_list(request, filters: Query[PartnerFilters]):
+    qs = selectors.partners(_actor(request))
+    if filters.q:
+        qs = qs.filter(name__icontains=filters.q[:100])
+    if filters.channel:
+        qs = qs.filter(channel_id=filters.channel)
+    return paginate(qs, filters)
+
+
+@router.post(
+    "/partners",
+    response={201: PartnerOut, **errors(403, 422)},
+    summary="Create a partner (needs the configure permission)",
+)
+def partner_create(request, payload: PartnerIn):
+    actor = _actor(request)
+    _require_configure(actor)
+    data = payload.dict()
+    _partner_refs(data)
+    partner = catalogue.partner_create(actor=actor, request=request, **data)
+    return Status(201, _partner(partner.pk))
+
+
+@router.patch(
+    "/partners/{int:partner_id}",
+    response={200: PartnerOut, **errors(403, 404, 409, 422)},
+    summary="Edit a partner (409 on a stale version)",
+)
+def partner_update(request, partner_id: int, payload: PartnerUpdateIn):
+    actor = _actor(request)
+    _require_configure(actor)
+    partner = _partner(partner_id)
+    changes = payload.dict(exclude_unset=True)
+    version = changes.pop("version")
+    _no_nulls(changes, nullable=("manager",))
+    _partner_refs(changes)
+    catalogue.partner_update(
+        actor=actor, partner=partner, expected_version=version, request=request, **changes
+    )
+    return _partner(partner_id)
+
+
+@router.delete(
+    "/partners/{int:partner_id}",
+    response={204: None, **errors(403, 404)},
+    summary="Move a partner to the recycle bin",
+)
+def partner_delete(request, partner_id: int):
+    actor = _actor(request)
+    _require_configure(actor)
+    _require_delete(actor)
+    catalogue.partner_delete(actor=actor, partner=_partner(partner_id), request=request)
+    return Status(204, None)
