@@ -582,3 +582,45 @@ class Payment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.contract_id}: {self.amount}"
+
+
+# --- returns (SAL-4) --------------------------------------------------------------------------
+
+
+class SalesReturn(TimeStampedModel):
+    """Goods returned against one contract line (退货): quantity and its share of the amount."""
+
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="returns"
+    )
+    line = models.ForeignKey(
+        ContractLine,
+        verbose_name=_("contract line"),
+        on_delete=models.PROTECT,
+        related_name="returns",
+    )
+    # Denormalised for the return-rate aggregates (by product, customer and rep).
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=2)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    returned_on = models.DateField(_("returned on"))
+    reason = models.CharField(_("reason"), max_length=300)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    scope_owner_field = "contract__owner"
+    scope_unit_field = "contract__org_unit"
+
+    class Meta:
+        verbose_name = _("return")
+        verbose_name_plural = _("returns")
+        ordering = ["-returned_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}: {self.product_id} × {self.quantity}"

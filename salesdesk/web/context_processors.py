@@ -86,6 +86,13 @@ def _nav_definition() -> list[NavSection]:
                     _("Receivables"), "web:receivable_list", "cash-coin", None, ("receivable",)
                 ),
                 NavItem(
+                    _("Returns"),
+                    "web:return_list",
+                    "arrow-return-left",
+                    None,
+                    ("return_list", "return_create"),
+                ),
+                NavItem(
                     _("Products"),
                     "web:product_list",
                     "box-seam",

@@ -100,6 +100,7 @@ def _pages(world):
         "channel_create": (reverse("web:channel_create"), CONFIGURERS, "New channel"),
         "partner_create": (reverse("web:partner_create"), CONFIGURERS, "New partner"),
         "receivables": (reverse("web:receivable_list"), EVERYONE, "Receivables"),
+        "returns": (reverse("web:return_list"), EVERYONE, "Return rate"),
         "line_row": (
             reverse("web:contract_line_row") + "?lines-TOTAL_FORMS=3",
             EVERYONE,
@@ -129,6 +130,7 @@ PAGE_NAMES = [
     "channel_create",
     "partner_create",
     "receivables",
+    "returns",
     "line_row",
 ]
 
@@ -380,3 +382,30 @@ def test_channels_partners_and_performance(org, world, login):
     assert "华东分销有限公司" not in other
     listing = login(org.rep).get(reverse("web:channel_list")).content.decode()
     assert "华东分销有限公司" in listing and "分销" in listing
+
+
+def test_returns_through_the_pages(org, world, login):
+    from decimal import Decimal
+
+    from salesdesk.sales.contracts import services as contracts
+    from salesdesk.sales.models import SalesReturn
+
+    contract = world["rep_contract"]  # 2 × CRM at 1,000.00
+    contracts.contract_submit(actor=org.rep, contract=contract)
+    contracts.contract_approve(actor=org.lead, contract=contract)
+    line = contract.lines.get()
+    url = reverse("web:return_create", args=[contract.pk])
+    assert (
+        login(org.other_rep)
+        .post(url, {"line": line.pk, "quantity": "1", "reason": "x"})
+        .status_code
+        == 404
+    )
+    rep = login(org.rep)
+    rep.post(
+        url, {"line": line.pk, "quantity": "1", "reason": "包装破损", "returned_on": "2026-04-01"}
+    )
+    assert SalesReturn.objects.get().amount == Decimal("1000.00")
+    page = rep.get(reverse("web:return_list")).content.decode()
+    assert "包装破损" in page and "50.00%" in page
+    assert "包装破损" not in login(org.other_rep).get(reverse("web:return_list")).content.decode()

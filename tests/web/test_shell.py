@@ -203,7 +203,7 @@ class TestHome:
         # Handover: for those who may transfer customers.
         handing = ("Customers", [*plain, "Handover"])
         pooling = ("Customers", [*plain[:2], "Public pool", *plain[2:], "Handover"])
-        sales = ("Sales", ["Contracts", "Receivables", "Products", "Channels"])
+        sales = ("Sales", ["Contracts", "Receivables", "Returns", "Products", "Channels"])
         assert nav(org.rep) == [work, customers, sales, ("Settings", ["Import"])]
         assert nav(org.lead) == [work, handing, sales, ("Settings", ["Import"])]
         assert nav(org.director) == [

@@ -65,6 +65,8 @@ urlpatterns = [
     path("sales/channels/<int:pk>/", views.channel_edit, name="channel_edit"),
     path("sales/channels/<int:pk>/delete/", views.channel_delete, name="channel_delete"),
     path("sales/partners/new/", views.partner_create, name="partner_create"),
+    path("sales/returns/", views.return_list, name="return_list"),
+    path("sales/contracts/<int:pk>/returns/", views.return_create, name="return_create"),
     path("sales/partners/<int:pk>/", views.partner_edit, name="partner_edit"),
     path("sales/partners/<int:pk>/delete/", views.partner_delete, name="partner_delete"),
     *urlpatterns,

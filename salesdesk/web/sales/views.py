@@ -727,6 +727,7 @@ def contract_detail(request, pk: int):
         "can_pay": plannable,
         "plan_form": PlanSplitForm(initial={"count": 1, "months": 1, "first_due": today}),
         "payment_methods": PaymentMethod.choices,
+        "returns": list(contract.returns.select_related("product", "recorded_by")[:50]),
         "today": today,
         "contract": contract,
         "lines": list(contract.lines.all()),
@@ -1217,3 +1218,61 @@ def channel_performance(request):
         "sales/channel_performance.html",
         {"rows": rows, "types": types, "chart": chart, "start": start, "end": end},
     )
+
+
+# ---- returns (SAL-4) ----------------------------------------------------------------------------
+
+RETURN_GROUPS = {
+    "product": gettext_lazy("By product"),
+    "customer": gettext_lazy("By customer"),
+    "rep": gettext_lazy("By rep"),
+}
+
+
+@login_required
+def return_list(request):
+    from salesdesk.sales.returns import selectors as return_selectors
+
+    user = request.user
+    by = request.GET.get("by", "product")
+    if by not in RETURN_GROUPS:
+        by = "product"
+    page = paginate(request, return_selectors.returns_visible(user))
+    return render(
+        request,
+        "sales/returns.html",
+        {
+            "tabs": [{"key": k, "label": v, "active": k == by} for k, v in RETURN_GROUPS.items()],
+            "rates": return_selectors.return_rates(user, by=by, limit=50),
+            "page": page,
+            "returns": page.object_list,
+            "page_query": query_without(request, "page"),
+        },
+    )
+
+
+@require_POST
+@login_required
+def return_create(request, pk: int):
+    from salesdesk.sales.models import ContractLine
+    from salesdesk.sales.returns.services import sales_return_record
+
+    contract = _editable_contract(request, pk)
+    line = ContractLine.objects.filter(pk=_int(request.POST.get("line")), contract=contract).first()
+    if line is None:
+        messages.error(request, _("Select a line of this contract."))
+        return redirect("web:contract_detail", pk)
+    try:
+        sales_return_record(
+            actor=request.user,
+            line=line,
+            quantity=request.POST.get("quantity") or "0",
+            reason=request.POST.get("reason", ""),
+            returned_on=_date(request.POST.get("returned_on")) or timezone.localdate(),
+            request=request,
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        _errors_to_messages(request, exc)
+    else:
+        messages.success(request, _("Return recorded."))
+    return redirect("web:contract_detail", pk)
