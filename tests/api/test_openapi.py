@@ -152,6 +152,9 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/partners", "post"): "partner_create",
     ("/api/v1/partners/{partner_id}", "patch"): "partner_update",
     ("/api/v1/partners/{partner_id}", "delete"): "partner_delete",
+    ("/api/v1/returns", "get"): "sales_return_list",
+    ("/api/v1/returns/rates", "get"): "return_rate_list",
+    ("/api/v1/contracts/{contract_id}/returns", "post"): "sales_return_create",
 }
 
 

@@ -325,3 +325,23 @@ def test_channels_and_partners_through_the_api(org, world, as_persona):
         admin.delete(f"/api/v1/channels/{channel.json()['id']}").status_code == 422
     )  # has partners
     assert admin.delete(f"/api/v1/partners/{pid}").status_code == 204
+
+
+def test_returns_through_the_api(org, world, as_persona):
+    from salesdesk.sales.contracts import services as contracts
+
+    contract = world["rep_contract"]
+    contracts.contract_submit(actor=org.rep, contract=contract)  # active (no chain)
+    line = contract.lines.get()
+    rep = as_persona("rep")
+    url = f"/api/v1/contracts/{contract.pk}/returns"
+    payload = {"line": line.pk, "quantity": "1", "reason": "损坏", "returned_on": "2026-04-01"}
+    assert as_persona("other_rep").post(url, payload).status_code == 404
+    created = rep.post(url, payload)
+    assert created.status_code == 201
+    assert created.json()["amount"] == "1000.00"
+    assert rep.post(url, {**payload, "quantity": "5"}).status_code == 422
+    rates = rep.get("/api/v1/returns/rates?by=rep").json()
+    assert [(r["name"], r["rate"]) for r in rates] == [("张三 Zhang San", "50.00")]
+    assert rep.get("/api/v1/returns/rates?by=planet").status_code == 422
+    assert as_persona("other_rep").get("/api/v1/returns").json()["count"] == 0

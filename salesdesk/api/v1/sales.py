@@ -1319,3 +1319,86 @@ def partner_delete(request, partner_id: int):
     _require_delete(actor)
     catalogue.partner_delete(actor=actor, partner=_partner(partner_id), request=request)
     return Status(204, None)
+
+
+# --- returns (SAL-4) ------------------------------------------------------------------------
+
+
+class SalesReturnOut(Schema):
+    id: int
+    contract_id: int
+    line_id: int
+    product_id: int
+    quantity: Decimal
+    amount: Decimal
+    returned_on: date
+    reason: str
+    recorded_by: UserRef
+
+
+class SalesReturnIn(Schema):
+    line: int
+    quantity: Decimal
+    reason: str
+    returned_on: date
+
+
+class ReturnRateOut(Schema):
+    key: int
+    name: str
+    sold: Decimal
+    returned: Decimal
+    rate: Decimal | None = Field(description="Returned / sold, in percent.")
+
+
+class ReturnRateParams(Schema):
+    by: str = Field("product", description="product, customer or rep.")
+
+
+@router.get(
+    "/returns",
+    response={200: page_of(SalesReturnOut), **errors(422)},
+    summary="Returns on the contracts I can see",
+)
+def sales_return_list(request, params: Query[PageParams]):
+    from salesdesk.sales.returns.selectors import returns_visible
+
+    return paginate(returns_visible(_actor(request)), params)
+
+
+@router.get(
+    "/returns/rates",
+    response={200: list[ReturnRateOut], **errors(422)},
+    summary="Return rate by product, customer or rep",
+)
+def return_rate_list(request, params: Query[ReturnRateParams]):
+    from salesdesk.sales.returns.selectors import GROUPS, return_rates
+
+    if params.by not in GROUPS:
+        raise ValidationError({"by": [_("Choose product, customer or rep.")]})
+    return return_rates(_actor(request), by=params.by)
+
+
+@router.post(
+    "/contracts/{int:contract_id}/returns",
+    response={201: SalesReturnOut, **errors(403, 404, 422)},
+    summary="Record a return against a line of an active or completed contract",
+)
+def sales_return_create(request, contract_id: int, payload: SalesReturnIn):
+    from salesdesk.sales.models import ContractLine
+    from salesdesk.sales.returns.services import sales_return_record
+
+    actor = _actor(request)
+    contract = _contract(actor, contract_id)
+    line = ContractLine.objects.filter(pk=payload.line, contract=contract).first()
+    if line is None:
+        raise ValidationError({"line": [_("Select a line of this contract.")]})
+    record = sales_return_record(
+        actor=actor,
+        line=line,
+        quantity=payload.quantity,
+        reason=payload.reason,
+        returned_on=payload.returned_on,
+        request=request,
+    )
+    return Status(201, record)
