@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from django.db.models import Count, Sum
+from django.db.models import F as models_F
 from django.utils import timezone
 
 from salesdesk.core.inbox import inbox_counts
@@ -58,6 +59,19 @@ def test_small_demo_has_consistent_contracts():
     counter = ContractCounter.objects.order_by("-day").first()
     last = Contract.objects.filter(number__startswith=f"HT-{counter.day:%Y%m%d}-").count()
     assert counter.last == last
+    # Payment plans add up to their contracts' totals; returns never exceed their lines.
+    from salesdesk.sales.models import Instalment, Payment, SalesReturn
+
+    planned = dict(
+        Instalment.objects.values_list("contract_id").annotate(s=Sum("amount")).order_by()
+    )
+    totals = dict(Contract.objects.filter(pk__in=planned).values_list("pk", "total_amount"))
+    assert planned == totals
+    assert len(planned) == Contract.objects.filter(status__in=("active", "completed")).count()
+    paid = Payment.objects.aggregate(s=Sum("amount"))["s"]
+    assert paid == Instalment.objects.aggregate(s=Sum("paid_amount"))["s"] > 0
+    assert SalesReturn.objects.exists()
+    assert not SalesReturn.objects.filter(quantity__gt=models_F("line__quantity")).exists()
     # Somebody has approvals in their to-do inbox.
     approver_ids = set(pending.values_list("current_approver_id", flat=True)) - {None}
     user = User.objects.get(pk=sorted(approver_ids)[0])

@@ -110,7 +110,13 @@ def reset_sales(ctx: DemoContext) -> None:
     )
 
     db = ctx.using
+    from salesdesk.sales.models import Instalment, Payment, PaymentPlan, SalesReturn
+
     for model in (
+        SalesReturn,
+        Payment,
+        Instalment,
+        PaymentPlan,
         ContractEvent,
         ContractApproval,
         ContractLine,
@@ -513,6 +519,10 @@ def build_sales(ctx: DemoContext) -> None:
                 comment="客户取消采购",
             )
             contract.closed_at = min(when, now)
+    for line, lid in zip(
+        contract_lines, ctx.allocate_ids(ContractLine, len(contract_lines)), strict=True
+    ):
+        line.pk = lid
     ctx.bulk_insert(Contract, [c for c, *_ in contracts])
     ctx.bulk_insert(ContractLine, contract_lines)
     ctx.bulk_insert(ContractApproval, approvals)
@@ -524,3 +534,89 @@ def build_sales(ctx: DemoContext) -> None:
             for day, last in sorted(counters.items())
         ],
     )
+    _build_receivables_and_returns(ctx, rng, [c for c, *_ in contracts], contract_lines)
+
+
+RETURN_REASONS = ("包装破损", "型号发错", "质量问题", "客户需求变更")
+
+
+def _build_receivables_and_returns(ctx: DemoContext, rng, contracts, contract_lines) -> None:
+    """Payment plans for active and completed contracts (1–4 instalments, monthly from the
+    activation; completed ones fully paid, active ones paid up to a point, some overdue) and
+    returns on about 4% of the completed contracts' lines."""
+    from salesdesk.sales.models import Instalment, Payment, PaymentPlan, SalesReturn
+    from salesdesk.sales.receivables.services import equal_instalments
+
+    local_today = ctx.today
+    plans, instalments, payments, returns = [], [], [], []
+    contract_index = {c.pk: c for c in contracts}
+    lines_by_contract: dict = defaultdict(list)
+    for line in contract_lines:
+        lines_by_contract[line.contract_id].append(line)
+    sold = [c for c in contracts if c.status in ("active", "completed") and c.activated_at]
+    plan_ids = iter(ctx.allocate_ids(PaymentPlan, len(sold)))
+    for contract in sold:
+        pid = next(plan_ids)
+        plans.append(PaymentPlan(pk=pid, contract_id=contract.pk, created_at=contract.activated_at))
+        first = contract.activated_at.date() + timedelta(days=30)
+        rows = equal_instalments(
+            contract.total_amount, count=rng.choice((1, 1, 2, 3, 4)), first_due=first
+        )
+        for position, row in enumerate(rows, start=1):
+            due = row["due_on"]
+            paid = Decimal(0)
+            if contract.status == "completed" or (due <= local_today and rng.random() < 0.8):
+                paid = row["amount"]
+            instalments.append(
+                Instalment(
+                    plan_id=pid,
+                    contract_id=contract.pk,
+                    position=position,
+                    due_on=due,
+                    amount=row["amount"],
+                    paid_amount=paid,
+                )
+            )
+    instalment_ids = ctx.allocate_ids(Instalment, len(instalments))
+    for instalment, iid in zip(instalments, instalment_ids, strict=True):
+        instalment.pk = iid
+        if instalment.paid_amount:
+            owner_id = contract_index[instalment.contract_id].owner_id
+            received = min(instalment.due_on + timedelta(days=rng.randint(-10, 15)), local_today)
+            payments.append(
+                Payment(
+                    contract_id=instalment.contract_id,
+                    instalment_id=iid,
+                    received_on=received,
+                    amount=instalment.paid_amount,
+                    method=rng.choice(("transfer", "transfer", "acceptance", "online")),
+                    reference=f"回单{iid:06d}",
+                    recorded_by_id=owner_id,
+                    created_at=ctx.now,
+                )
+            )
+    for contract in sold:
+        if contract.status != "completed" or rng.random() > 0.12:
+            continue
+        line = rng.choice(lines_by_contract[contract.pk])
+        quantity = min(line.quantity, Decimal(rng.choice((1, 1, 2))))
+        amount = (line.amount * quantity / line.quantity).quantize(CENT, rounding=ROUND_HALF_UP)
+        returns.append(
+            SalesReturn(
+                contract_id=contract.pk,
+                line_id=line.pk,
+                product_id=line.product_id,
+                quantity=quantity,
+                amount=amount,
+                returned_on=min(
+                    contract.activated_at.date() + timedelta(days=rng.randint(5, 60)), local_today
+                ),
+                reason=rng.choice(RETURN_REASONS),
+                recorded_by_id=contract.owner_id,
+                created_at=ctx.now,
+            )
+        )
+    ctx.bulk_insert(PaymentPlan, plans)
+    ctx.bulk_insert(Instalment, instalments)
+    ctx.bulk_insert(Payment, payments)
+    ctx.bulk_insert(SalesReturn, returns)
