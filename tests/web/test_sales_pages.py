@@ -409,3 +409,10 @@ def test_returns_through_the_pages(org, world, login):
     page = rep.get(reverse("web:return_list")).content.decode()
     assert "包装破损" in page and "50.00%" in page
     assert "包装破损" not in login(org.other_rep).get(reverse("web:return_list")).content.decode()
+
+
+def test_product_page_shows_its_price_lists(org, world, login):
+    page = login(org.rep).get(reverse("web:product_detail", args=[world["cat"].crm.pk]))
+    content = page.content.decode()
+    assert "2026 标准价" in content and "¥950.00" in content
+    assert 'name="list_price"' not in content  # the rep reads, does not edit

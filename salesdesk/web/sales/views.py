@@ -12,7 +12,6 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -284,16 +283,20 @@ def product_detail(request, pk: int):
             if saved:
                 messages.success(request, _("Product saved."))
                 return redirect("web:product_detail", product.pk)
-    prices = selectors.price_lists(user).filter(items__product=product)
+    from salesdesk.sales.models import PriceListItem
+
+    prices = (
+        PriceListItem.objects.filter(product=product, price_list__in=selectors.price_lists(user))
+        .select_related("price_list")
+        .order_by("-price_list__valid_from", "price_list__name", "price_list_id")
+    )
     context = {
         "product": product,
         "form": form,
         "conflict": conflict,
         "editable": editable,
         "can_delete": editable and user.has_function(FunctionPermission.DELETE),
-        "price_rows": list(
-            prices.annotate(price=F("items__price")).filter(items__product=product)[:20]
-        ),
+        "price_rows": list(prices[:20]),
         "history": field_history(product),
     }
     status = 409 if conflict else (422 if form.errors else 200)
