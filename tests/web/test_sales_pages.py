@@ -416,3 +416,26 @@ def test_product_page_shows_its_price_lists(org, world, login):
     content = page.content.decode()
     assert "2026 标准价" in content and "¥950.00" in content
     assert 'name="list_price"' not in content  # the rep reads, does not edit
+
+
+def test_recycle_bin_lists_deleted_catalogue_and_contracts_in_scope(org, world, login):
+    from salesdesk.sales.contracts import services as contracts
+    from salesdesk.sales.services import product_delete
+
+    product_delete(actor=org.admin, product=world["cat"].support)
+    contracts.contract_delete(actor=org.director, contract=world["rep_contract"])
+    bin_url = reverse("web:recycle_bin")
+    admin = login(org.admin)
+    assert "SUP-1Y" in admin.get(bin_url + "?type=sales.product").content.decode()
+    director = login(org.director)
+    # Deleted by the admin (HQ, outside the director's tree): not the director's to restore.
+    assert "SUP-1Y" not in director.get(bin_url + "?type=sales.product").content.decode()
+    page = director.get(bin_url + "?type=sales.contract").content.decode()
+    assert world["rep_contract"].number in page
+    # A contract past draft cannot be deleted.
+    active = world["other_rep_contract"]
+    contracts.contract_submit(actor=org.other_rep, contract=active)
+    response = director.post(reverse("web:contract_delete", args=[active.pk]))
+    assert response.status_code == 302
+    active.refresh_from_db()
+    assert active.deleted_at is None
