@@ -6,3 +6,9 @@ class SalesConfig(AppConfig):
     name = "salesdesk.sales"
     label = "sales"
     verbose_name = _("Sales")
+
+    def ready(self) -> None:
+        # Registration only: the services modules declare recycle-bin entries and the customer
+        # attachments (handover, merge) of contracts.
+        from salesdesk.sales import attachments, services  # noqa: F401
+        from salesdesk.sales.contracts import services as contract_services  # noqa: F401

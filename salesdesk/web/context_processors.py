@@ -87,6 +87,33 @@ def _nav_definition() -> list[NavSection]:
                     ("opportunit",),
                 ),
                 NavItem(_("Pipeline board"), "web:board", "kanban", None, ("board",)),
+                NavItem(
+                    _("Contracts"), "web:contract_list", "file-earmark-text", None, ("contract",)
+                ),
+                NavItem(
+                    _("Receivables"), "web:receivable_list", "cash-coin", None, ("receivable",)
+                ),
+                NavItem(
+                    _("Returns"),
+                    "web:return_list",
+                    "arrow-return-left",
+                    None,
+                    ("return_list", "return_create"),
+                ),
+                NavItem(
+                    _("Products"),
+                    "web:product_list",
+                    "box-seam",
+                    None,
+                    ("product", "price_list"),
+                ),
+                NavItem(
+                    _("Channels"),
+                    "web:channel_list",
+                    "signpost-split",
+                    None,
+                    ("channel", "partner"),
+                ),
             ],
         ),
         NavSection(
@@ -132,6 +159,13 @@ def _nav_definition() -> list[NavSection]:
                     "calendar-week",
                     access.can_configure,
                     ("settings_calendar",),
+                ),
+                NavItem(
+                    _("Approval chains"),
+                    "web:approval_chain_list",
+                    "diagram-2",
+                    access.can_configure,
+                    ("approval_chain",),
                 ),
                 NavItem(
                     _("Return visit rules"),

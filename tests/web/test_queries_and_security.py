@@ -48,7 +48,7 @@ LIST_PAGES = {
     "audit_log": (lambda org: reverse("web:audit_log") + "?kind=login", 5),
     "notifications": (lambda org: reverse("web:notifications"), 5),
     # customers and contacts: a pinyin-prefix query, then a name-substring query each; phones: none
-    "search": (lambda org: reverse("web:search") + "?q=b", 10),
+    "search": (lambda org: reverse("web:search") + "?q=b", 12),
     "unit_detail": (lambda org: reverse("web:unit_detail", args=[org.east.pk]), 6),
     "unit_history": (
         lambda org: reverse("web:unit_detail", args=[org.east.pk]) + "?tab=history",

@@ -203,7 +203,18 @@ class TestHome:
         # Handover: for those who may transfer customers.
         handing = ("Customers", [*plain, "Handover"])
         pooling = ("Customers", [*plain[:2], "Public pool", *plain[2:], "Handover"])
-        sales = ("Sales", ["Opportunities", "Pipeline board"])
+        sales = (
+            "Sales",
+            [
+                "Opportunities",
+                "Pipeline board",
+                "Contracts",
+                "Receivables",
+                "Returns",
+                "Products",
+                "Channels",
+            ],
+        )
         analysis = ("Analysis", ["Funnel", "Time metrics"])
         assert nav(org.rep) == [work, customers, sales, analysis, ("Settings", ["Import"])]
         assert nav(org.lead) == [work, handing, sales, analysis, ("Settings", ["Import"])]
@@ -228,6 +239,7 @@ class TestHome:
                     "Roles & permissions",
                     "Public pools",
                     "Working calendar",
+                    "Approval chains",
                     "Return visit rules",
                     "Greeting templates",
                     "Import",
