@@ -15,4 +15,5 @@ urlpatterns = [
     path("customers/", include("salesdesk.web.handover.urls")),
     path("", include("salesdesk.web.service.urls")),
     path("", include("salesdesk.web.pipeline.urls")),
+    path("", include("salesdesk.web.leads.urls")),
 ]
