@@ -246,11 +246,16 @@ def lead_detail(request, pk: int):
         and lead.org_unit_id in selectors.pool_unit_ids(user),
         "history": field_history(lead),
         "convert_form": ConvertForm(
-            actor=user, lead=lead, initial={"version": lead.version, "create_opportunity": True}
+            actor=user,
+            lead=lead,
+            auto_id="convert_%s",
+            initial={"version": lead.version, "create_opportunity": True},
         )
         if editable and lead.status != LeadStatus.DISQUALIFIED
         else None,
-        "status_form": StatusForm(initial={"version": lead.version, "status": lead.status})
+        "status_form": StatusForm(
+            auto_id="status_%s", initial={"version": lead.version, "status": lead.status}
+        )
         if editable
         else None,
     }
