@@ -243,3 +243,24 @@ def test_timeline_shows_conversion(org, pipeline):
     result = services.lead_convert(actor=org.rep, lead=lead)
     entries = lead_entries(result.customer, org.rep, 10)
     assert [e.title for e in entries] == ["Converted from lead"]
+
+
+def test_delete_and_restore(org):
+    lead = make_lead(org.rep, phone="")
+    with pytest.raises(PermissionDenied):
+        services.lead_delete(actor=org.rep, lead=lead)
+    services.lead_delete(actor=org.admin, lead=lead)
+    assert not Lead.objects.filter(pk=lead.pk).exists()
+    services.lead_restore(actor=org.admin, lead=lead)
+    assert Lead.objects.filter(pk=lead.pk).exists()
+
+
+def test_merge_moves_the_converted_lead_to_the_kept_customer(org, pipeline):
+    from salesdesk.customers.handover.registry import customer_attachments
+    from salesdesk.customers.services import customer_create
+
+    result = services.lead_convert(actor=org.rep, lead=make_lead(org.rep, phone=""))
+    kept = customer_create(actor=org.rep, name="保留客户")
+    attachment = next(a for a in customer_attachments.attachments() if a.key == "leads")
+    assert attachment.on_merge(source=result.customer, target=kept, actor=org.rep) == 1
+    assert Lead.objects.get(pk=result.lead.pk).converted_customer_id == kept.pk
