@@ -40,6 +40,7 @@ V1_ROUTER_MODULES = (
     "salesdesk.api.v1.pools",
     "salesdesk.api.v1.pipeline",
     "salesdesk.api.v1.sales",
+    "salesdesk.api.v1.leads",
 )
 
 

@@ -22,6 +22,8 @@ class DemoSize:
     follow_ups: int = 0
     # Opportunities (FUN-3) over two years of history; about 5 stage events each.
     opportunities: int = 0
+    # Leads (FUN-1) in every status; about one in seven converted into an opportunity.
+    leads: int = 0
 
     def scale(self, per_small: float) -> int:
         """A count that is `per_small` at size small and grows with the volume factor."""
@@ -42,6 +44,7 @@ SIZES: dict[str, DemoSize] = {
         customers=2_000,
         follow_ups=20_000,
         opportunities=3_000,
+        leads=2_000,
     ),
     # ~600 users in ~100 units.
     "medium": DemoSize(
@@ -56,6 +59,7 @@ SIZES: dict[str, DemoSize] = {
         customers=50_000,
         follow_ups=250_000,
         opportunities=50_000,
+        leads=30_000,
     ),
     # ~5,000 users in ~500 units.
     "large": DemoSize(
@@ -72,6 +76,7 @@ SIZES: dict[str, DemoSize] = {
         customers=1_000_000,
         follow_ups=1_000_000,
         opportunities=1_000_000,
+        leads=300_000,
     ),
 }
 

@@ -335,3 +335,7 @@ class StageStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage_id}/{self.owner_id}/{self.month}"
+
+
+# Sub-domains of the pipeline app (D17: their models belong to this app).
+from salesdesk.pipeline.leads.models import Lead, LeadAssignmentRule  # noqa: E402,F401

@@ -80,6 +80,13 @@ def _nav_definition() -> list[NavSection]:
             _("Sales"),
             [
                 NavItem(
+                    _("Leads"),
+                    "web:leads",
+                    "person-plus",
+                    None,
+                    ("leads", "lead_create", "lead_detail", "lead_edit", "lead_export"),
+                ),
+                NavItem(
                     _("Opportunities"),
                     "web:opportunities",
                     "briefcase",
@@ -134,6 +141,13 @@ def _nav_definition() -> list[NavSection]:
                     "sliders",
                     access.can_configure,
                     ("settings_pipeline", "settings_reason"),
+                ),
+                NavItem(
+                    _("Lead assignment"),
+                    "web:lead_rules",
+                    "signpost-split",
+                    access.can_configure,
+                    ("lead_rules",),
                 ),
                 NavItem(
                     _("Organisation"), "web:units", "diagram-3", access.can_configure, ("unit",)

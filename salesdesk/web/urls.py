@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("salesdesk.web.service.urls")),
     path("", include("salesdesk.web.pipeline.urls")),
     path("", include("salesdesk.web.sales.urls")),
+    path("", include("salesdesk.web.leads.urls")),
 ]

@@ -525,3 +525,50 @@ def test_funnel_configuration_is_for_administrators(org, as_persona, funnel_deal
             list(Stage.objects.order_by("pk").values()),
             list(Pipeline.objects.values()),
         ) == before
+
+
+# --- leads (FUN-1) ---------------------------------------------------------------------------
+
+LEADS_VISIBLE = {
+    # own scope plus the claimable pool (the pool lead belongs to team_a: lead and rep only)
+    "rep": ["pool", "rep"],
+    "other_rep": ["other_rep"],
+    "lead": ["lead", "pool", "rep"],
+    "director": ["director", "lead", "other_rep", "pool", "rep"],
+    "admin": ["admin", "director", "lead", "other_rep", "pool", "rep"],
+}
+
+
+@pytest.fixture
+def leads_book(org):
+    from salesdesk.pipeline.leads.services import lead_create
+
+    book = {
+        p: lead_create(actor=getattr(org, p), name=f"lead of {p}")
+        for p in ("rep", "other_rep", "lead", "director", "admin")
+    }
+    book["pool"] = lead_create(actor=org.lead, name="lead of pool", assign="pool")
+    return book
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_lead_endpoints_are_scoped(org, as_persona, leads_book, persona):
+    from salesdesk.pipeline.leads.models import Lead
+
+    api = as_persona(persona)
+    if persona not in ACTIVE:
+        assert api.get("/api/v1/leads?view=all").status_code == 401
+        return
+    before = list(Lead.all_objects.order_by("pk").values())
+    for key, lead in leads_book.items():
+        url = f"/api/v1/leads/{lead.pk}"
+        expected = 200 if key in LEADS_VISIBLE[persona] else 404
+        assert api.get(url).status_code == expected, key
+        if expected == 404:
+            assert api.patch(url, {"version": 1, "city": "x"}).status_code == 404
+            assert api.post(f"{url}/convert", {"version": 1}).status_code == 404
+            assert api.post(f"{url}/claim").status_code == 404
+            assert api.delete(url).status_code in (403, 404)
+    assert list(Lead.all_objects.order_by("pk").values()) == before
+    rules = api.post("/api/v1/lead-rules", {"name": "x", "target_user": org.rep.pk})
+    assert rules.status_code == (201 if persona == "admin" else 403)

@@ -173,6 +173,18 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/returns", "get"): "sales_return_list",
     ("/api/v1/returns/rates", "get"): "return_rate_list",
     ("/api/v1/contracts/{contract_id}/returns", "post"): "sales_return_create",
+    ("/api/v1/leads", "get"): "lead_list",
+    ("/api/v1/leads", "post"): "lead_create",
+    ("/api/v1/leads/{lead_id}", "get"): "lead_detail",
+    ("/api/v1/leads/{lead_id}", "patch"): "lead_update",
+    ("/api/v1/leads/{lead_id}", "delete"): "lead_delete",
+    ("/api/v1/leads/{lead_id}/claim", "post"): "lead_claim",
+    ("/api/v1/leads/assign", "post"): "lead_assign",
+    ("/api/v1/leads/{lead_id}/convert", "post"): "lead_convert",
+    ("/api/v1/lead-rules", "get"): "lead_rule_list",
+    ("/api/v1/lead-rules", "post"): "lead_rule_create",
+    ("/api/v1/lead-rules/{rule_id}", "put"): "lead_rule_update",
+    ("/api/v1/lead-rules/{rule_id}", "delete"): "lead_rule_delete",
 }
 
 

@@ -131,6 +131,7 @@ def test_handover_of_a_deactivated_reps_customers_spread_evenly(org, book):
         "pool_history": 0,
         "opportunities": 0,
         "contracts": 0,
+        "leads": 0,
     }
     items = {
         i.customer.name: (i.from_user_id, i.to_user_id, i.moved["tasks"], i.moved["contacts"])
@@ -399,6 +400,7 @@ def test_merge_keeps_every_related_record(org, book):
         "pool_history": 0,
         "opportunities": 0,
         "contracts": 0,
+        "leads": 0,
     }
     record = Customer.history.filter(id=target.pk).order_by("-history_id").first()
     assert (record.history_user, record.history_change_reason) == (org.director, "merge")

@@ -481,3 +481,72 @@ def test_funnel_denied_writes_change_nothing(org, login, funnel_deals, persona):
     for url, data in settings_writes:
         assert client.post(url, data).status_code == 403
     assert _funnel_snapshot() == before
+
+
+# --- leads (FUN-1) ---------------------------------------------------------------------------
+
+LEADS_VISIBLE = {
+    "rep": ["rep"],
+    "other_rep": ["other_rep"],
+    "lead": ["lead", "rep"],
+    "director": ["director", "lead", "other_rep", "rep"],
+    "admin": ["admin", "director", "lead", "other_rep", "rep"],
+}
+
+
+@pytest.fixture
+def lead_book(org):
+    from salesdesk.pipeline.leads.services import lead_create
+
+    return {
+        p: lead_create(actor=getattr(org, p), name=f"lead of {p}")
+        for p in ("rep", "other_rep", "lead", "director", "admin")
+    }
+
+
+@pytest.mark.parametrize("page", ["leads", "lead_create", "lead_detail", "lead_edit", "lead_rules"])
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_lead_page_access(org, login, lead_book, page, persona):
+    rep_only = {"rep": 200, "lead": 200, "director": 200, "admin": 200, "other_rep": 404}
+    rep_lead = lead_book["rep"].pk
+    url, expected, text = {
+        "leads": (reverse("web:leads"), EVERYONE, "Leads"),
+        "lead_create": (reverse("web:lead_create"), EVERYONE, "New lead"),
+        "lead_detail": (
+            reverse("web:lead_detail", args=[rep_lead]),
+            {**rep_only, "deactivated": 302},
+            "lead of rep",
+        ),
+        "lead_edit": (
+            reverse("web:lead_edit", args=[rep_lead]),
+            {**rep_only, "deactivated": 302},
+            "Edit lead",
+        ),
+        "lead_rules": (reverse("web:lead_rules"), ADMIN_ONLY, "Lead assignment"),
+    }[page]
+    response = login(org.personas()[persona]).get(url)
+    assert response.status_code == expected[persona]
+    if expected[persona] == 200:
+        assert text in response.content.decode()
+    elif expected[persona] == 404:
+        assert "lead of rep" not in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["rep", "other_rep", "lead", "director", "admin"])
+def test_lead_list_shows_exactly_the_scoped_leads_and_denials_change_nothing(
+    org, login, lead_book, persona
+):
+    from salesdesk.pipeline.leads.models import Lead
+
+    client = login(org.personas()[persona])
+    rows = client.get(reverse("web:leads") + "?view=all").context["rows"]
+    assert sorted(r.name for r in rows) == [f"lead of {p}" for p in LEADS_VISIBLE[persona]]
+    before = list(Lead.all_objects.order_by("pk").values())
+    if "rep" not in LEADS_VISIBLE[persona]:
+        pk = lead_book["rep"].pk
+        for name in ("lead_edit", "lead_status", "lead_claim", "lead_convert", "lead_delete"):
+            assert client.post(reverse(f"web:{name}", args=[pk]), {"version": 1}).status_code in (
+                403,
+                404,
+            )
+        assert list(Lead.all_objects.order_by("pk").values()) == before

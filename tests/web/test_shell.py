@@ -206,6 +206,7 @@ class TestHome:
         sales = (
             "Sales",
             [
+                "Leads",
                 "Opportunities",
                 "Pipeline board",
                 "Contracts",
@@ -234,6 +235,7 @@ class TestHome:
                 "Settings",
                 [
                     "Pipelines & stages",
+                    "Lead assignment",
                     "Organisation",
                     "Users",
                     "Roles & permissions",
