@@ -246,6 +246,15 @@ class Contract(ScopedModel):
         blank=True,
         related_name="contracts",
     )
+    # The won opportunity the contract was created from (FUN-3 → SAL-2), if any.
+    opportunity = models.ForeignKey(
+        "pipeline.Opportunity",
+        verbose_name=_("opportunity"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contracts",
+    )
     total_amount = models.DecimalField(_("total amount"), default=0, **MONEY)
     notes = models.TextField(_("notes"), blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)

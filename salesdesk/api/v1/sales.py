@@ -24,6 +24,7 @@ from salesdesk.customers.selectors import customers_visible
 from salesdesk.org.models import FunctionPermission, User
 from salesdesk.org.permissions import can_configure
 from salesdesk.org.selectors import users_visible
+from salesdesk.pipeline.models import Opportunity
 from salesdesk.sales import selectors
 from salesdesk.sales import services as catalogue
 from salesdesk.sales.contracts import selectors as contract_selectors
@@ -602,6 +603,9 @@ class ContractIn(Schema):
     start_on: date | None = None
     end_on: date | None = None
     notes: str = ""
+    opportunity: int | None = Field(
+        None, description="The won opportunity of this customer the contract comes from."
+    )
 
 
 class ContractUpdateIn(Schema):
@@ -679,9 +683,20 @@ def contract_create(request, payload: ContractIn):
         owner = users_visible(actor).filter(pk=owner_id).first()
         if owner is None:
             raise ValidationError({"owner": [_("Select a valid user.")]})
+    opportunity_id = data.pop("opportunity")
+    opportunity = None
+    if opportunity_id is not None:
+        opportunity = Opportunity.objects.visible_to(actor).filter(pk=opportunity_id).first()
+        if opportunity is None:
+            raise ValidationError({"opportunity": [_("Select an opportunity you can see.")]})
     _refs(data)
     contract = contracts.contract_create(
-        actor=actor, customer=customer, owner=owner, request=request, **data
+        actor=actor,
+        customer=customer,
+        owner=owner,
+        opportunity=opportunity,
+        request=request,
+        **data,
     )
     return Status(201, _contract(actor, contract.pk))
 

@@ -254,12 +254,16 @@ def contract_create(
     start_on: date | None = None,
     end_on: date | None = None,
     notes: str = "",
+    opportunity=None,
     request=None,
 ) -> Contract:
     """A draft contract with its lines and a new number. The actor must be able to change the
     customer; `owner` (default the actor) other than the actor needs the transfer permission.
-    `contract_create_from_opportunity` wraps this with the opportunity's fields."""
+    `opportunity`: the won opportunity of the same customer it comes from (see
+    `contract_create_from_opportunity`)."""
     _require_active(actor)
+    if opportunity is not None:
+        _check_opportunity(actor, opportunity, customer)
     if not editable_by(
         Customer.objects.filter(pk=customer.pk, owner__isnull=False), actor
     ).exists():
@@ -283,6 +287,7 @@ def contract_create(
         start_on=start_on,
         end_on=end_on,
         notes=notes,
+        opportunity=opportunity,
     )
     _header_clean(contract)
     built = build_lines(
@@ -300,6 +305,69 @@ def contract_create(
     ContractLine.objects.bulk_create(built)
     _event(contract, kind=ContractEventKind.CREATED, from_status=ContractStatus.DRAFT, actor=actor)
     return contract
+
+
+def _check_opportunity(actor: User, opportunity, customer: Customer) -> None:
+    from salesdesk.pipeline.models import Opportunity, OpportunityStatus
+
+    current = (
+        visible_to(Opportunity.objects.select_for_update(), actor).filter(pk=opportunity.pk).first()
+    )
+    if current is None:
+        raise ValidationError({"opportunity": [_("Select an opportunity you can see.")]})
+    if current.status != OpportunityStatus.WON:
+        raise ValidationError({"opportunity": [_("Only a won opportunity can become a contract.")]})
+    if current.customer_id != customer.pk:
+        raise ValidationError({"opportunity": [_("The opportunity belongs to another customer.")]})
+    existing = (
+        Contract.objects.filter(opportunity_id=current.pk)
+        .exclude(status=ContractStatus.VOID)
+        .values_list("number", flat=True)
+        .first()
+    )
+    if existing:
+        raise ValidationError(
+            {
+                "opportunity": [
+                    _("This opportunity already has contract %(number)s.") % {"number": existing}
+                ]
+            }
+        )
+
+
+def opportunity_contract_defaults(opportunity) -> dict[str, Any]:
+    """What a contract created from `opportunity` starts with: customer, title, channel,
+    partner and one line per product of the opportunity."""
+    return {
+        "customer": opportunity.customer,
+        "title": opportunity.title,
+        "channel": opportunity.channel,
+        "partner": opportunity.partner,
+        "lines": [
+            {"product": item.product_id, "quantity": item.quantity, "unit_price": item.unit_price}
+            for item in opportunity.line_items.all()
+        ],
+    }
+
+
+@transaction.atomic
+def contract_create_from_opportunity(
+    *, actor: User, opportunity, lines: Iterable[dict] | None = None, request=None, **header: Any
+) -> Contract:
+    """A draft contract for a won opportunity (SAL-2), owned by the actor, with the
+    opportunity's customer, title, channel, partner and products unless given."""
+    defaults = opportunity_contract_defaults(opportunity)
+    return contract_create(
+        actor=actor,
+        customer=defaults["customer"],
+        title=header.pop("title", None) or defaults["title"],
+        lines=defaults["lines"] if lines is None else lines,
+        channel=header.pop("channel", defaults["channel"]),
+        partner=header.pop("partner", defaults["partner"]),
+        opportunity=opportunity,
+        request=request,
+        **header,
+    )
 
 
 @transaction.atomic

@@ -568,10 +568,24 @@ def _lines_from(formset) -> list[dict]:
 
 def _contract_form_page(request, contract: Contract | None):
     user = request.user
+    opportunity = None
     if contract is None:
         selected = _int(request.GET.get("customer"))
         initial = {"customer": selected, "signed_on": timezone.localdate()}
         line_initial = [{"quantity": 1, "discount_percent": 0}]
+        opportunity = _won_opportunity(user, request.GET.get("opportunity"))
+        if opportunity is not None:
+            defaults = contracts.opportunity_contract_defaults(opportunity)
+            selected = opportunity.customer_id
+            initial.update(
+                customer=selected,
+                title=defaults["title"],
+                channel=opportunity.channel_id,
+                partner=opportunity.partner_id,
+            )
+            line_initial = [
+                {**line, "discount_percent": 0} for line in defaults["lines"]
+            ] or line_initial
     else:
         selected = contract.customer_id
         initial = {f: getattr(contract, f) for f in contracts.HEADER_FIELDS}
@@ -604,7 +618,12 @@ def _contract_form_page(request, contract: Contract | None):
             else:
                 try:
                     created = contracts.contract_create(
-                        actor=user, customer=customer, lines=lines, request=request, **header
+                        actor=user,
+                        customer=customer,
+                        lines=lines,
+                        opportunity=opportunity,
+                        request=request,
+                        **header,
                     )
                 except (ValidationError, PermissionDenied) as exc:
                     apply_service_error(form, exc)
@@ -631,6 +650,7 @@ def _contract_form_page(request, contract: Contract | None):
                 return redirect("web:contract_detail", contract.pk)
     context = {
         "contract": contract,
+        "opportunity": opportunity,
         "form": form,
         "formset": formset,
         "rows": _line_rows(formset),
@@ -640,6 +660,21 @@ def _contract_form_page(request, contract: Contract | None):
     }
     status = 409 if conflict else (422 if request.method == "POST" else 200)
     return render(request, "sales/contract_form.html", context, status=status)
+
+
+def _won_opportunity(user, raw):
+    """The won opportunity `?opportunity=<id>` names, if the user may see it."""
+    from salesdesk.pipeline.models import Opportunity, OpportunityStatus
+
+    pk = _int(raw)
+    if not pk:
+        return None
+    return (
+        Opportunity.objects.visible_to(user)
+        .filter(pk=pk, status=OpportunityStatus.WON)
+        .select_related("customer")
+        .first()
+    )
 
 
 @login_required
