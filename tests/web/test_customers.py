@@ -310,8 +310,8 @@ PINNED = {
     "detail": 8,
     "detail_history": 11,
     "detail_follow_ups": 10,
-    # the timeline: session, user, customer, then one or two queries per provider (10 so far)
-    "timeline": 18,
+    # the timeline: session, user, customer, then one or two queries per provider (11 so far)
+    "timeline": 19,
 }
 
 
