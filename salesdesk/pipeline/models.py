@@ -207,6 +207,8 @@ class Opportunity(ScopedModel):
             ),
             # the list's default order (newest first) and keyset pages
             models.Index(fields=["-created_at", "-id"], name="opp_created"),
+            # the board's won and after-sales columns: deals won in the last 30 days, latest first
+            models.Index(fields=["stage", "status", "closed_at"], name="opp_stage_status_closed"),
             models.Index(fields=["expected_close_date"], name="opp_close_date"),
         ]
 

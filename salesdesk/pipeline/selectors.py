@@ -223,18 +223,24 @@ def _column_status_q(stage: Stage) -> Q:
     return Q(status=OpportunityStatus.OPEN)
 
 
+def _won_since() -> datetime:
+    """The won and after-sales columns show the deals won in the last 30 days."""
+    return timezone.now() - timedelta(days=30)
+
+
 def board_totals(user: User, pipeline: Pipeline, stages: list[Stage], filters: dict[str, Any]):
-    """{stage id: (count, amount, weighted amount)}: two aggregate queries answered from the
-    (pipeline, status, stage, amount) index — open deals, and deals won in the last 30 days (the
-    won columns show recent wins only: the board is for work in progress). The weighted amount is
-    the stage's sum × its probability."""
+    """{stage id: (count, amount, weighted amount)}: two aggregate queries — open deals, from the
+    (pipeline, status, stage, amount) index, and deals won in the last 30 days, from the (stage,
+    status, closed_at) index (the won columns show recent wins only: the board is for work in
+    progress). The weighted amount is the stage's sum × its probability."""
     qs = board_queryset(user, pipeline, filters)
-    since = timezone.now() - timedelta(days=30)
     out = {s.pk: (0, Decimal(0), Decimal(0)) for s in stages}
     probability = {s.pk: s.probability for s in stages}
+    closed = [s.pk for s in stages if s.is_closed_stage]
     for part in (
         qs.filter(status=OpportunityStatus.OPEN),
-        qs.filter(status=OpportunityStatus.WON, closed_at__gte=since),
+        # by stage: the (stage, status, closed_at) index reads the recent wins only
+        qs.filter(status=OpportunityStatus.WON, stage__in=closed, closed_at__gte=_won_since()),
     ):
         rows = (
             part.values("stage_id")
@@ -278,6 +284,7 @@ class Card:
         "activity_label",
         "days_label",
         "amount_text",
+        "html",
     )
 
     def __init__(self, **values):
@@ -319,13 +326,22 @@ def board_cards(
     after_id: int | None = None,
     limit: int = BOARD_PAGE,
 ):
-    """The cards of one column, newest first, `limit` at a time: (cards, last id or None)."""
+    """The cards of one column, `limit` at a time: (cards, last id or None). Open columns show
+    the newest deals first; won and after-sales columns the latest wins of the last 30 days
+    (keyset on (closed_at, id), read backwards from the (stage, status, closed_at) index)."""
     qs = board_queryset(user, pipeline, filters).filter(_column_status_q(stage), stage=stage)
+    order = ["-id"]
     if stage.is_closed_stage:
-        qs = qs.filter(closed_at__gte=timezone.now() - timedelta(days=30))
-    if after_id:
+        qs = qs.filter(closed_at__gte=_won_since())
+        order = ["-closed_at", "-id"]
+        if after_id:
+            last = Opportunity.all_objects.filter(pk=after_id).values_list("closed_at", flat=True)
+            at = last.first()
+            keyset = Q(closed_at__lt=at) | Q(closed_at=at, id__lt=after_id)
+            qs = qs.filter(keyset if at is not None else Q(id__lt=after_id))
+    elif after_id:
         qs = qs.filter(id__lt=after_id)
-    rows = [Card(**row) for row in qs.values(*CARD_FIELDS).order_by("-id")[: limit + 1]]
+    rows = [Card(**row) for row in qs.values(*CARD_FIELDS).order_by(*order)[: limit + 1]]
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (rows[-1].pk if more and rows else None)

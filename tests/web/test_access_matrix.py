@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -363,6 +365,7 @@ def _funnel_pages(org, deals):
             {**rep_only, "other_rep": 200, "deactivated": 302},
             "",
         ),
+        "board_customer_options": (reverse("web:board_customer_options"), EVERYONE, "<option"),
         "opportunity_create": (reverse("web:opportunity_create"), EVERYONE, "New opportunity"),
         "opportunity_detail": (
             reverse("web:opportunity_detail", args=[rep_deal]),
@@ -396,6 +399,7 @@ def _funnel_pages(org, deals):
         "opportunities",
         "board",
         "board_column",
+        "board_customer_options",
         "opportunity_create",
         "opportunity_detail",
         "opportunity_edit",
@@ -433,6 +437,9 @@ def test_funnel_list_and_board_show_exactly_the_scoped_deals(org, login, funnel_
     ]
     board = client.get(reverse("web:board")).context["columns"]
     assert board[0]["count"] == len(FUNNEL_VISIBLE[persona])
+    options = client.get(reverse("web:board_customer_options")).content.decode()
+    offered = {int(pk) for pk in re.findall(r'<option value="(\d+)"', options)}
+    assert offered == {funnel_deals[p].customer_id for p in FUNNEL_VISIBLE[persona]}
 
 
 def _funnel_snapshot():

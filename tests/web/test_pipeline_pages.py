@@ -4,6 +4,7 @@ stale refusal), the board and its lazy columns, settings; query pins."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -148,16 +149,69 @@ def test_board_columns_and_totals(
     more = client.get(f"{col_url}?{cards.context['more_query']}")
     assert len(more.context["cards"]) == 5 and not more.context["more_query"]
     # session, user, pipeline, stages, two header aggregates, one card query per column (7),
-    # reasons, pipelines, quick-add customers, filter choices (3), unread count: whatever the
-    # number of deals
-    with django_assert_num_queries(20):
+    # reasons, pipelines, filter choices (3), unread count: whatever the number of deals (the
+    # quick-add customers come when the form is shown)
+    with django_assert_num_queries(19):
         board = client.get(reverse("web:board"))
     assert len(board.context["columns"][0]["cards"]) == 30
     assert board.context["columns"][0]["more_query"]
 
 
+def test_board_card_markup_escapes_and_flags_stale(org, customers, login, pipeline, stages):
+    """Cards are rendered in Python (web/pipeline/cards.py): every value is escaped, and a card
+    past its stage's stale threshold says so."""
+    deal = make_deal(org.rep, customers["rep"], "<b>\"ERP\" & 'CRM'</b>", amount=Decimal("1234.5"))
+    Opportunity.objects.filter(pk=deal.pk).update(
+        stage_entered_at=deal.stage_entered_at - timedelta(days=40)
+    )
+    Stage.objects.filter(pk=deal.stage_id).update(stale_days=30)
+    client = login(org.rep)
+    html = client.get(reverse("web:board_card", args=[deal.pk])).content.decode()
+    title = "&lt;b&gt;&quot;ERP&quot; &amp; &#x27;CRM&#x27;&lt;/b&gt;"
+    assert f'aria-label="{title}"' in html
+    assert f'href="/opportunities/{deal.pk}/">{title}</a>' in html
+    assert "<b>" not in html
+    assert 'class="sd-deal sd-deal-stale"' in html and "40 days in stage" in html
+    assert f'data-amount="1234.50" data-stage-id="{deal.stage_id}"' in html
+    assert "¥1,234.50" in html
+    board = client.get(reverse("web:board")).content.decode()
+    assert html in board
+
+
+def test_won_column_shows_latest_wins_first_and_pages_by_close_time(
+    org, customers, login, pipeline, stages
+):
+    """Won columns list the last 30 days' wins, latest first (keyset on close time, id); older
+    wins and open deals are not in them."""
+    from django.utils import timezone
+
+    from salesdesk.pipeline.selectors import board_cards, board_totals
+
+    now = timezone.now()
+    won = []
+    for i, days_ago in enumerate([3, 1, 20, 1, 45, 10]):
+        deal = make_deal(org.rep, customers["rep"], f"W{i}", amount=10)
+        services.opportunity_win(actor=org.rep, opportunity=deal, reason_note="ok")
+        Opportunity.objects.filter(pk=deal.pk).update(closed_at=now - timedelta(days=days_ago))
+        won.append(deal)
+    make_deal(org.rep, customers["rep"], "still open")
+    won_stage = Stage.objects.get(pipeline=pipeline, is_won=True)
+    first, last_id = board_cards(org.rep, pipeline, won_stage, {}, limit=2)
+    # W1 and W3 closed at the same time: the higher id first
+    assert [c.title for c in first] == ["W3", "W1"] and last_id == won[1].pk
+    second, last_id = board_cards(org.rep, pipeline, won_stage, {}, after_id=last_id, limit=2)
+    assert [c.title for c in second] == ["W0", "W5"]
+    third, last_id = board_cards(org.rep, pipeline, won_stage, {}, after_id=last_id, limit=2)
+    assert [c.title for c in third] == ["W2"] and last_id is None
+    totals = board_totals(org.rep, pipeline, list(stages), {})
+    assert totals[won_stage.pk][:2] == (5, Decimal("50"))
+
+
 def test_quick_add(org, customers, login, pipeline, stages):
     client = login(org.rep)
+    options = client.get(reverse("web:board_customer_options")).content.decode()
+    assert f'<option value="{customers["rep"].pk}">' in options
+    assert f'<option value="{customers["other_rep"].pk}">' not in options
     client.post(
         reverse("web:board_quick_add", args=[pipeline.pk, stages[1].pk]),
         {"customer": customers["rep"].pk, "title": "快速", "amount": "10"},

@@ -15,6 +15,7 @@ urlpatterns = [
     path("opportunities/<int:pk>/reopen/", views.opportunity_reopen, name="opportunity_reopen"),
     path("opportunities/<int:pk>/delete/", views.opportunity_delete, name="opportunity_delete"),
     path("opportunities/<int:pk>/card/", views.board_card, name="board_card"),
+    path("board/customers/", views.board_customer_options, name="board_customer_options"),
     path("board/", views.board, name="board"),
     path("board/<int:pipeline_pk>/", views.board, name="board_pipeline"),
     path(

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,9 +27,12 @@ from salesdesk.pipeline.exports import can_export, opportunity_export
 from salesdesk.pipeline.models import Opportunity, OpportunityStatus, Pipeline, Reason, Stage
 from salesdesk.sales.models import ProductLine
 from salesdesk.web.access import can_configure, require
+from salesdesk.web.customers.table import user_pairs
 from salesdesk.web.forms import apply_service_error
 from salesdesk.web.history import field_history
+from salesdesk.web.html import select_options
 from salesdesk.web.pagination import page_size_from
+from salesdesk.web.pipeline.cards import card_html
 from salesdesk.web.pipeline.forms import (
     CloseForm,
     OpportunityForm,
@@ -78,11 +81,20 @@ def _filters(params) -> dict:
     return {k: params.get(k, "") for k in selectors.FILTER_KEYS if params.get(k)}
 
 
-def _filter_choices(user):
+def _filter_choices(user, params) -> dict:
+    """The owner, unit and product-line `<option>`s of the filter bar, rendered in Python (a
+    director's owner list has a thousand entries)."""
+    owners = User.objects.visible_to(user).filter(is_active=True).order_by("username")
     return {
-        "owners": list(User.objects.visible_to(user).filter(is_active=True).order_by("username")),
-        "units": list(OrgUnit.objects.visible_to(user).order_by("path")),
-        "product_lines": list(ProductLine.objects.filter(is_active=True)),
+        "owner_options": select_options(user_pairs(owners), params.get("owner", "")),
+        "unit_options": select_options(
+            OrgUnit.objects.visible_to(user).order_by("path").values_list("pk", "name"),
+            params.get("unit", ""),
+        ),
+        "line_options": select_options(
+            ProductLine.objects.filter(is_active=True).values_list("pk", "name"),
+            params.get("product_line", ""),
+        ),
     }
 
 
@@ -152,7 +164,7 @@ def opportunity_list(request):
         "pipelines": pipelines,
         "export_url": reverse("web:opportunity_export") if can_export(user) else "",
         "is_filtered": bool(filters),
-        **_filter_choices(user),
+        **_filter_choices(user, request.GET),
     }
     return render(request, "pipeline/list.html", context)
 
@@ -460,6 +472,7 @@ def _card_context(user, cards, stage):
         "planned": _("Activity planned"),
         "none": _("No activity planned"),
     }
+    move_label, stale_label = _("Move to stage…"), _("Stale")
     for card in cards:
         card.urls = {k: v.replace("999999999", str(card.pk)) for k, v in patterns.items()}
         card.activity = selectors.activity_status(user, card, now, bounds)
@@ -472,6 +485,7 @@ def _card_context(user, cards, stage):
             "days": card.days
         }
         card.amount_text = f"{card.amount:,.2f}"
+        card.html = card_html(card, move_label=move_label, stale_label=stale_label)
     return cards
 
 
@@ -505,8 +519,7 @@ def board(request, pipeline_pk: int | None = None):
         "filter_values": {k: request.GET.get(k, "") for k in selectors.FILTER_KEYS},
         "won_reasons": [r for r in reasons if r.kind == Reason.Kind.WON],
         "lost_reasons": [r for r in reasons if r.kind == Reason.Kind.LOST],
-        "quick_add": QuickAddForm(actor=user),
-        **_filter_choices(user),
+        **_filter_choices(user, request.GET),
     }
     return render(request, "pipeline/board.html", context)
 
@@ -539,13 +552,16 @@ def board_card(request, pk: int):
     opp = _visible(request.user, pk)
     card = selectors.card_of(opp)
     _card_context(request.user, [card], opp.stage)
-    context = {
-        "card": card,
-        "stage": opp.stage,
-        "move_label": _("Move to stage…"),
-        "stale_label": _("Stale"),
-    }
-    return render(request, "pipeline/_card.html", context)
+    return HttpResponse(card.html)
+
+
+@login_required
+def board_customer_options(request):
+    """The quick-add form's customer `<option>`s, fetched when the form is first shown: most
+    board visits add nothing, so the first paint does not read them."""
+    return HttpResponse(
+        select_options(QuickAddForm(actor=request.user).fields["customer"].widget.choices)
+    )
 
 
 @require_POST
