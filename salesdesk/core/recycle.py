@@ -29,6 +29,9 @@ class RecycleEntry:
     can_restore: Callable[[models.Model], None] | None = None
     # Raises ValidationError when the record may not be deleted (e.g. it still has members).
     can_delete: Callable[[models.Model], None] | None = None
+    # Called in the transaction after the record went to the bin / came back (summaries).
+    after_delete: Callable[[models.Model], None] | None = None
+    after_restore: Callable[[models.Model], None] | None = None
 
     @property
     def key(self) -> str:
@@ -39,8 +42,16 @@ class RecycleBin:
     def __init__(self) -> None:
         self._entries: dict[str, RecycleEntry] = {}
 
-    def register(self, model, *, can_restore=None, can_delete=None) -> None:
-        entry = RecycleEntry(model=model, can_restore=can_restore, can_delete=can_delete)
+    def register(
+        self, model, *, can_restore=None, can_delete=None, after_delete=None, after_restore=None
+    ) -> None:
+        entry = RecycleEntry(
+            model=model,
+            can_restore=can_restore,
+            can_delete=can_delete,
+            after_delete=after_delete,
+            after_restore=after_restore,
+        )
         self._entries[entry.key] = entry
 
     def entries(self) -> list[RecycleEntry]:
@@ -83,6 +94,8 @@ def record_soft_delete(*, model, pk, actor, request=None) -> models.Model:
         instance.deleted_by = actor
         instance._change_reason = "deleted"
         instance.save(update_fields=["deleted_at", "deleted_by"])
+        if entry.after_delete:
+            entry.after_delete(instance)
         audit_record(
             kind=AuditEvent.Kind.RECORD_DELETED, actor=actor, request=request, target=instance
         )
@@ -104,6 +117,8 @@ def record_restore(*, model, pk, actor, request=None) -> models.Model:
         instance.deleted_by = None
         instance._change_reason = "restored"
         instance.save(update_fields=["deleted_at", "deleted_by"])
+        if entry.after_restore:
+            entry.after_restore(instance)
         audit_record(
             kind=AuditEvent.Kind.RECORD_RESTORED, actor=actor, request=request, target=instance
         )

@@ -1,40 +1,79 @@
-"""Time metrics and the funnel (FUN-5), read from the StageStat summaries (D31) and one
-aggregate over open deals — never from the raw stage events.
+"""Time metrics and the funnel (FUN-5), read from the summaries (salesdesk.pipeline.summaries,
+D31) and one aggregate over open deals — never from the raw stage events.
 
-- Time in stage: total seconds spent in a stage ÷ number of exits, per rep, per team (org unit)
-  and company-wide, for the months of a date range (months are local calendar months).
-- Sales cycle: total seconds from creation to win ÷ wins (the won stage's rows).
-- Reps and teams whose mean is above the company mean are flagged.
+- Time in stage: seconds spent in a stage, per departure from it (month of leaving).
+- Sales cycle: deal created → won; total sales time: lead created (or the deal, without a lead)
+  → won (month of the win; undone wins do not count).
+- Lead conversion time: lead created → deal created (month of the deal's creation).
+Each figure has a mean (exact, from the second totals) and a median in whole days (from the
+whole-day histograms: the middle value of the durations floored to days, the mean of the two
+middle ones for an even count), per rep, per team (org unit) and company-wide, for the months of
+a date range (local calendar months). Reps and teams whose mean is above the company mean are
+flagged. Deals in the recycle bin do not count.
 - Funnel: open deals and their amount per stage now, and stage-to-stage conversion over the
   period (deals entering the next stage ÷ deals entering this one).
 Rows are scoped like the deals (a rep sees their own figures); the company mean is over the
-whole company, so a rep can compare with it.
+whole company, so a rep can compare with it. `deals_behind()` lists the durations behind a figure.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from salesdesk.org.models import OrgUnit, User
 from salesdesk.org.scoping import visible_to
-from salesdesk.pipeline.models import Opportunity, OpportunityStatus, Pipeline, Stage, StageStat
+from salesdesk.pipeline.models import (
+    DurationStat,
+    Opportunity,
+    OpportunityStatus,
+    Pipeline,
+    Stage,
+    StageEvent,
+    StageStat,
+)
 
 DAY = 86400
+Metric = DurationStat.Metric
+# The whole-deal metrics (one figure per row), in display order.
+DEAL_METRICS = (Metric.LEAD, Metric.CYCLE, Metric.TOTAL)
 
 
 @dataclass
 class Figure:
     seconds: int = 0
     count: int = 0
+    histogram: dict[int, int] = field(default_factory=dict)  # whole days -> durations
 
     @property
     def days(self) -> float | None:
+        """The mean in days, one decimal."""
         return round(self.seconds / self.count / DAY, 1) if self.count else None
+
+    @property
+    def median(self) -> float | None:
+        """The median of the durations in whole days."""
+        return median_of_histogram(self.histogram)
+
+
+def median_of_histogram(histogram: dict[int, int]) -> float | None:
+    n = sum(histogram.values())
+    if n <= 0:
+        return None
+    wanted = [(n + 1) // 2, n // 2 + 1]  # 1-based positions of the middle value(s)
+    found: list[int] = []
+    seen = 0
+    for days in sorted(histogram):
+        seen += histogram[days]
+        while len(found) < 2 and seen >= wanted[len(found)]:
+            found.append(days)
+    low, high = found if n % 2 == 0 else (found[0], found[0])
+    return (low + high) / 2
 
 
 @dataclass
@@ -42,9 +81,20 @@ class Row:
     key: int
     name: str
     cells: dict[int, Figure] = field(default_factory=dict)  # stage id -> figure
-    cycle: Figure = field(default_factory=Figure)
+    deal: dict[str, Figure] = field(default_factory=dict)  # lead / cycle / total -> figure
     above: dict[int, bool] = field(default_factory=dict)
-    cycle_above: bool = False
+    deal_above: dict[str, bool] = field(default_factory=dict)
+
+    def figure(self, metric: str) -> Figure:
+        return self.deal.setdefault(metric, Figure())
+
+    @property
+    def cycle(self) -> Figure:
+        return self.figure(Metric.CYCLE)
+
+    @property
+    def cycle_above(self) -> bool:
+        return self.deal_above.get(Metric.CYCLE, False)
 
 
 @dataclass
@@ -63,38 +113,79 @@ def _month_range(qs, date_from: date | None, date_to: date | None):
     return qs
 
 
-def _fill(rows: dict[int, Row], key_field: str, data, names: dict[int, str]) -> None:
-    for r in data:
+SUMS = {
+    "seconds": Coalesce(Sum("seconds_total"), 0),
+    "exits": Coalesce(Sum("exited"), 0),
+    "cycle": Coalesce(Sum("cycle_seconds_total"), 0),
+    "total": Coalesce(Sum("total_seconds_total"), 0),
+    "wins": Coalesce(Sum("won"), 0),
+    "lead": Coalesce(Sum("lead_seconds_total"), 0),
+    "leads": Coalesce(Sum("lead_converted"), 0),
+}
+
+
+def _add_sums(row: Row, r: dict) -> None:
+    cell = row.cells.setdefault(r["stage_id"], Figure())
+    cell.seconds += r["seconds"]
+    cell.count += r["exits"]
+    for metric, seconds, count in (
+        (Metric.CYCLE, r["cycle"], r["wins"]),
+        (Metric.TOTAL, r["total"], r["wins"]),
+        (Metric.LEAD, r["lead"], r["leads"]),
+    ):
+        figure = row.figure(metric)
+        figure.seconds += seconds
+        figure.count += count
+
+
+def _add_histogram(row: Row, r: dict) -> None:
+    if r["metric"] == Metric.STAGE:
+        figure = row.cells.setdefault(r["stage_id"], Figure())
+    else:
+        figure = row.figure(r["metric"])
+    figure.histogram[r["days"]] = figure.histogram.get(r["days"], 0) + r["n"]
+
+
+def _rows(key_field: str, sums, histograms, names: dict[int, str]) -> list[Row]:
+    rows: dict[int, Row] = {}
+    for r in sums:
         key = r[key_field]
-        row = rows.setdefault(key, Row(key=key, name=names.get(key, str(key))))
-        cell = row.cells.setdefault(r["stage_id"], Figure())
-        cell.seconds += r["seconds"]
-        cell.count += r["exits"]
-        row.cycle.seconds += r["cycle"]
-        row.cycle.count += r["wins"]
+        _add_sums(rows.setdefault(key, Row(key=key, name=names.get(key, str(key)))), r)
+    for r in histograms:
+        key = r[key_field]
+        _add_histogram(rows.setdefault(key, Row(key=key, name=names.get(key, str(key)))), r)
+    return sorted(rows.values(), key=lambda r: r.name)
+
+
+def _flag(row: Row, company: Row) -> None:
+    for stage_id, cell in row.cells.items():
+        mean = company.cells.get(stage_id)
+        row.above[stage_id] = bool(
+            cell.days is not None and mean and mean.days is not None and cell.days > mean.days
+        )
+    for metric in DEAL_METRICS:
+        mine, theirs = row.figure(metric).days, company.figure(metric).days
+        row.deal_above[metric] = bool(mine is not None and theirs is not None and mine > theirs)
 
 
 def time_metrics(
     user: User, pipeline: Pipeline, *, date_from: date | None = None, date_to: date | None = None
 ) -> TimeMetrics:
-    """Three aggregate queries on StageStat (company, per rep and stage, per unit and stage)."""
+    """Six aggregate queries: totals and histograms, for the company, per rep, per unit."""
     stages = list(Stage.objects.filter(pipeline=pipeline).order_by("order", "id"))
     base = _month_range(StageStat.objects.filter(pipeline=pipeline), date_from, date_to)
-    sums = {
-        "seconds": Coalesce(Sum("seconds_total"), 0),
-        "exits": Coalesce(Sum("exited"), 0),
-        "cycle": Coalesce(Sum("cycle_seconds_total"), 0),
-        "wins": Coalesce(Sum("won"), 0),
-    }
+    hist = _month_range(DurationStat.objects.filter(pipeline=pipeline), date_from, date_to)
+    n = {"n": Coalesce(Sum("count"), 0)}
     company = Row(key=0, name="")
-    for r in base.values("stage_id").annotate(**sums).order_by():
-        cell = company.cells.setdefault(r["stage_id"], Figure())
-        cell.seconds, cell.count = r["seconds"], r["exits"]
-        company.cycle.seconds += r["cycle"]
-        company.cycle.count += r["wins"]
-    scoped = visible_to(base, user)
-    per_rep = list(scoped.values("owner_id", "stage_id").annotate(**sums).order_by())
-    per_unit = list(scoped.values("org_unit_id", "stage_id").annotate(**sums).order_by())
+    for r in base.values("stage_id").annotate(**SUMS).order_by():
+        _add_sums(company, r)
+    for r in hist.values("metric", "stage_id", "days").annotate(**n).order_by():
+        _add_histogram(company, r)
+    scoped, scoped_hist = visible_to(base, user), visible_to(hist, user)
+    per_rep = list(scoped.values("owner_id", "stage_id").annotate(**SUMS).order_by())
+    per_unit = list(scoped.values("org_unit_id", "stage_id").annotate(**SUMS).order_by())
+    rep_hist = scoped_hist.values("owner_id", "metric", "stage_id", "days").annotate(**n)
+    unit_hist = scoped_hist.values("org_unit_id", "metric", "stage_id", "days").annotate(**n)
     user_names = {
         u.pk: u.name
         for u in User.objects.filter(pk__in={r["owner_id"] for r in per_rep}).only(
@@ -106,26 +197,63 @@ def time_metrics(
             "pk", "name"
         )
     )
-    reps: dict[int, Row] = {}
-    teams: dict[int, Row] = {}
-    _fill(reps, "owner_id", per_rep, user_names)
-    _fill(teams, "org_unit_id", per_unit, unit_names)
-    for row in [*reps.values(), *teams.values()]:
-        for stage_id, cell in row.cells.items():
-            mean = company.cells.get(stage_id)
-            row.above[stage_id] = bool(
-                cell.days is not None and mean and mean.days is not None and cell.days > mean.days
-            )
-        row.cycle_above = bool(
-            row.cycle.days is not None
-            and company.cycle.days is not None
-            and row.cycle.days > company.cycle.days
-        )
-    return TimeMetrics(
-        stages=stages,
-        company=company,
-        reps=sorted(reps.values(), key=lambda r: r.name),
-        teams=sorted(teams.values(), key=lambda r: r.name),
+    reps = _rows("owner_id", per_rep, rep_hist.order_by(), user_names)
+    teams = _rows("org_unit_id", per_unit, unit_hist.order_by(), unit_names)
+    for row in [*reps, *teams]:
+        _flag(row, company)
+    return TimeMetrics(stages=stages, company=company, reps=reps, teams=teams)
+
+
+# --- drill-down ---------------------------------------------------------------------------------
+
+
+def _month_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day.replace(day=1), time.min))
+
+
+def deals_behind(
+    user: User,
+    pipeline: Pipeline,
+    *,
+    metric: str,
+    stage: Stage | None = None,
+    owner_id: int | None = None,
+    unit_id: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+):
+    """The stage events behind a figure, longest first, each annotated with `duration` (seconds):
+    departures from `stage` (time in stage), counted wins (cycle, total) or deals created from a
+    lead (lead conversion), in the figure's months, of the rep or unit, scoped like the figures
+    and limited to deals the user may see."""
+    qs = StageEvent.objects.filter(opportunity__pipeline=pipeline)
+    if metric == Metric.STAGE:
+        qs = qs.filter(from_stage=stage).exclude(seconds_in_stage=None)
+        duration = "seconds_in_stage"
+    elif metric in (Metric.CYCLE, Metric.TOTAL):
+        qs = qs.filter(kind=StageEvent.Kind.WON, win_undone=False)
+        duration = "cycle_seconds" if metric == Metric.CYCLE else "total_seconds"
+    elif metric == Metric.LEAD:
+        qs = qs.filter(kind=StageEvent.Kind.CREATED).exclude(lead_seconds=None)
+        duration = "lead_seconds"
+    else:
+        raise ValueError(f"unknown metric {metric!r}")
+    if metric != Metric.STAGE and stage is not None:
+        qs = qs.filter(to_stage=stage)
+    if date_from:
+        qs = qs.filter(at__gte=_month_start(date_from))
+    if date_to:
+        following = (date_to.replace(day=1) + timedelta(days=32)).replace(day=1)
+        qs = qs.filter(at__lt=_month_start(following))
+    if owner_id:
+        qs = qs.filter(owner_id=owner_id)
+    if unit_id:
+        qs = qs.filter(org_unit_id=unit_id)
+    qs = visible_to(qs, user).filter(opportunity__in=visible_to(Opportunity.objects.all(), user))
+    return (
+        qs.select_related("opportunity", "opportunity__customer", "owner", "from_stage", "to_stage")
+        .annotate(duration=Coalesce(duration, 0))
+        .order_by("-duration", "-id")
     )
 
 

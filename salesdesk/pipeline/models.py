@@ -290,8 +290,20 @@ class StageEvent(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     org_unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="+")
     seconds_in_stage = models.BigIntegerField(_("seconds in stage"), null=True, blank=True)
-    # Won events: seconds from the deal's creation to the win (the sales cycle).
+    # Won events: seconds from the deal's creation to the win (the sales cycle), and from its
+    # lead's creation (or the deal's, without a lead) to the win (the total sales time).
     cycle_seconds = models.BigIntegerField(_("sales cycle (seconds)"), null=True, blank=True)
+    total_seconds = models.BigIntegerField(_("total sales time (seconds)"), null=True, blank=True)
+    # Created events of a deal converted from a lead: seconds from the lead's creation.
+    lead_seconds = models.BigIntegerField(
+        _("lead conversion time (seconds)"), null=True, blank=True
+    )
+    # A won event whose win was undone (the deal was reopened): it no longer counts as a win.
+    win_undone = models.BooleanField(_("win undone"), default=False, db_default=False)
+
+    # Scoping like StageStat: the figures of the deal's owner and unit at the time.
+    scope_owner_field = "owner"
+    scope_unit_field = "org_unit"
 
     class Meta:
         ordering = ["at", "id"]
@@ -307,7 +319,10 @@ class StageStat(models.Model):
     """Running totals per stage × owner × unit × month (local month of the event), kept current by
     the services in the move's transaction: `entered` counts arrivals, `exited` departures with
     `seconds_total` the time spent; `won` and `cycle_seconds_total` count wins (on the won stage's
-    row). Equal to a recomputation from StageEvent at all times (a test checks it)."""
+    row), with `total_seconds_total` from lead to win; `lead_converted` and `lead_seconds_total`
+    count deals created from a lead on the row of the stage they started in. Deals in the recycle
+    bin and undone wins are not counted. Equal to `summaries.rebuild()` at all times (tests check
+    it)."""
 
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="+")
     stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
@@ -319,6 +334,10 @@ class StageStat(models.Model):
     seconds_total = models.BigIntegerField(default=0)
     won = models.PositiveIntegerField(default=0)
     cycle_seconds_total = models.BigIntegerField(default=0)
+    total_seconds_total = models.BigIntegerField(default=0, db_default=0)
+    # Deals created from a lead (on the row of the stage they started in).
+    lead_converted = models.PositiveIntegerField(default=0, db_default=0)
+    lead_seconds_total = models.BigIntegerField(default=0, db_default=0)
 
     # Scoping (salesdesk.org.scoping): a rep sees the figures of their own deals, a manager
     # those of their scope, like the deals themselves.
@@ -337,6 +356,46 @@ class StageStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage_id}/{self.owner_id}/{self.month}"
+
+
+class DurationStat(models.Model):
+    """Whole-day histograms of the FUN-5 durations, for medians: how many durations of `days`
+    whole days (seconds // 86400) per metric × stage × owner × unit × month. Metrics: `stage`
+    (time in the stage left, month of leaving), `cycle` and `total` (on the won stage, month of
+    the win), `lead` (on the stage the deal started in, month of its creation). Kept current with
+    StageStat, by the same code."""
+
+    class Metric(models.TextChoices):
+        STAGE = "stage", _("Time in stage")
+        CYCLE = "cycle", _("Sales cycle")
+        TOTAL = "total", _("Total sales time")
+        LEAD = "lead", _("Lead conversion time")
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="+")
+    metric = models.CharField(max_length=5, choices=Metric.choices)
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    org_unit = models.ForeignKey("org.OrgUnit", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"))
+    days = models.PositiveIntegerField()
+    count = models.IntegerField(default=0)
+
+    scope_owner_field = "owner"
+    scope_unit_field = "org_unit"
+
+    class Meta:
+        verbose_name = _("duration histogram")
+        verbose_name_plural = _("duration histograms")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "stage", "owner", "org_unit", "month", "days"],
+                name="durationstat_key",
+            )
+        ]
+        indexes = [models.Index(fields=["pipeline", "month"], name="durationstat_pipeline_month")]
+
+    def __str__(self) -> str:
+        return f"{self.metric}/{self.stage_id}/{self.owner_id}/{self.month}/{self.days}"
 
 
 # Sub-domains of the pipeline app (D17: their models belong to this app).

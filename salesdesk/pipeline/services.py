@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from salesdesk.customers.models import Contact, Customer
 from salesdesk.org.models import User
 from salesdesk.org.permissions import can_configure
 from salesdesk.org.scoping import editable_by, visible_to
+from salesdesk.pipeline import summaries
 from salesdesk.pipeline.models import (
     Opportunity,
     OpportunityProduct,
@@ -37,7 +38,6 @@ from salesdesk.pipeline.models import (
     Reason,
     Stage,
     StageEvent,
-    StageStat,
 )
 from salesdesk.sales.models import Channel, Partner, Product, ProductLine
 
@@ -47,7 +47,12 @@ def _opportunity_can_restore(instance: Opportunity) -> None:
         raise ValidationError(_("Restore the customer first."))
 
 
-recycle_bin.register(Opportunity, can_restore=_opportunity_can_restore)
+recycle_bin.register(
+    Opportunity,
+    can_restore=_opportunity_can_restore,
+    after_delete=summaries.remove_deal,
+    after_restore=summaries.restore_deal,
+)
 
 # Fields callers may set on an opportunity (stage and status change through the moves).
 OPPORTUNITY_FIELDS = (
@@ -103,35 +108,7 @@ def _unknown(fields: Iterable[str], allowed: Iterable[str], what: str) -> None:
         raise ValueError(f"unknown {what} fields: {sorted(unknown)}")
 
 
-def _month(at: datetime):
-    return timezone.localtime(at).date().replace(day=1)
-
-
 # --- stage events and summaries ---------------------------------------------------------------
-
-
-def _stat_add(rows: list[tuple]) -> None:
-    """Add to StageStat rows: (pipeline, stage, owner, unit, month, entered, exited, seconds, won,
-    cycle_seconds). One INSERT … ON CONFLICT DO UPDATE (SQLite ≥ 3.24 and PostgreSQL)."""
-    if not rows:
-        return
-    table = StageStat._meta.db_table
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(rows))
-    sql = (
-        f"INSERT INTO {table} (pipeline_id, stage_id, owner_id, org_unit_id, month, entered, "  # noqa: S608 - our table
-        f"exited, seconds_total, won, cycle_seconds_total) VALUES {values} "
-        "ON CONFLICT (stage_id, owner_id, org_unit_id, month) DO UPDATE SET "
-        f"entered = {table}.entered + excluded.entered, "
-        f"exited = {table}.exited + excluded.exited, "
-        f"seconds_total = {table}.seconds_total + excluded.seconds_total, "
-        f"won = {table}.won + excluded.won, "
-        f"cycle_seconds_total = {table}.cycle_seconds_total + excluded.cycle_seconds_total"
-    )
-    params: list[Any] = []
-    for row in rows:
-        params.extend(row)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 def _transition(
@@ -143,13 +120,20 @@ def _transition(
     actor: User | None,
     at: datetime,
 ) -> StageEvent:
-    """Record a change of stage or status (the caller saves the opportunity)."""
+    """Record a change of stage or status and add it to the summaries (the caller saves the
+    opportunity). Reopening a won deal undoes its win in the summaries."""
+    if kind == StageEvent.Kind.REOPENED and from_stage is not None:  # a won deal reopened
+        summaries.undo_win(opportunity)
     seconds = None
     if from_stage is not None:
         seconds = max(0, int((at - opportunity.stage_entered_at).total_seconds()))
-    cycle = None
+    cycle = total = lead = None
+    lead_at = opportunity.lead_created_at
     if kind == StageEvent.Kind.WON:
         cycle = max(0, int((at - opportunity.created_at).total_seconds()))
+        total = cycle if lead_at is None else max(0, int((at - lead_at).total_seconds()))
+    if kind == StageEvent.Kind.CREATED and lead_at is not None:
+        lead = max(0, int((opportunity.created_at - lead_at).total_seconds()))
     event = StageEvent.objects.create(
         opportunity=opportunity,
         kind=kind,
@@ -161,20 +145,10 @@ def _transition(
         org_unit_id=opportunity.org_unit_id,
         seconds_in_stage=seconds,
         cycle_seconds=cycle,
+        total_seconds=total,
+        lead_seconds=lead,
     )
-    month = _month(at)
-    rows = []
-    owner, unit = opportunity.owner_id, opportunity.org_unit_id
-    if from_stage is not None:
-        rows.append(
-            (from_stage.pipeline_id, from_stage.pk, owner, unit, month, 0, 1, seconds, 0, 0)
-        )
-    if to_stage is not None:
-        won = 1 if cycle is not None else 0
-        rows.append(
-            (to_stage.pipeline_id, to_stage.pk, owner, unit, month, 1, 0, 0, won, cycle or 0)
-        )
-    _stat_add(rows)
+    summaries.add_event(event, (from_stage, to_stage))
     if to_stage is not None:
         opportunity.stage_entered_at = at
     return event
@@ -623,7 +597,8 @@ def opportunity_reopen(
 
 def opportunity_delete(*, actor: User, opportunity: Opportunity, request=None) -> Opportunity:
     """Move an opportunity to the recycle bin (delete permission and write access needed). Its
-    stage history stays in the summaries: time metrics describe what happened."""
+    stage history leaves the summaries until it is restored (the recycle bin calls
+    `summaries.remove_deal` / `restore_deal`)."""
     _require_active(actor)
     return record_soft_delete(model=Opportunity, pk=opportunity.pk, actor=actor, request=request)
 

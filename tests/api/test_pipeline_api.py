@@ -119,3 +119,53 @@ def test_stage_archive_through_api_moves_deals(as_persona, org, customers, stage
     assert deal.stage == stages[1]
     assert admin.delete(f"/api/v1/stages/{stages[0].pk}").status_code == 422
     assert Stage.objects.filter(pk=stages[0].pk).exists()
+
+
+def test_funnel_and_time_metrics_endpoints(as_persona, org, customers, stages, pipeline):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    won = Reason.objects.filter(kind="won").first()
+    mine = make_deal(
+        org.rep,
+        customers["rep"],
+        "Mine",
+        amount=100,
+        at=now - timedelta(days=6),
+        lead_created_at=now - timedelta(days=8),
+    )
+    theirs = make_deal(org.other_rep, customers["other_rep"], "Theirs", amount=50, at=now)
+    from salesdesk.pipeline import services
+
+    services.opportunity_win(actor=org.rep, opportunity=mine, reason=won, at=now)
+    base = f"/api/v1/pipelines/{pipeline.pk}"
+    rep = as_persona("rep")
+    body = rep.get(f"{base}/funnel").json()
+    assert [(r["stage_id"], r["open_count"]) for r in body][:1] == [(stages[0].pk, 0)]
+    assert as_persona("admin").get(f"{base}/funnel").json()[0]["open_count"] == 1
+    metrics = rep.get(f"{base}/time-metrics").json()
+    assert [r["id"] for r in metrics["reps"]] == [org.rep.pk]
+    assert metrics["company"]["sales_cycle"] == {
+        "count": 1,
+        "mean_days": 6.0,
+        "median_days": 6.0,
+        "above_company_mean": False,
+    }
+    assert metrics["company"]["total_sales_time"]["mean_days"] == 8.0
+    assert metrics["company"]["lead_conversion"]["median_days"] == 2.0
+    assert metrics["company"]["stages"][str(stages[0].pk)]["count"] == 1
+    deals = rep.get(f"{base}/time-metrics/deals?metric=total").json()
+    assert [(d["title"], d["days"]) for d in deals["items"]] == [("Mine", 8.0)]
+    assert deals["count"] == 1
+    # scoped: another rep sees no durations of this rep; the admin sees both deals' stages
+    other = as_persona("other_rep").get(f"{base}/time-metrics/deals?metric=total").json()
+    assert other["items"] == [] and other["count"] == 0
+    stage0 = as_persona("admin").get(f"{base}/time-metrics/deals?metric=stage&stage={stages[0].pk}")
+    assert [d["title"] for d in stage0.json()["items"]] == ["Mine"]
+    assert theirs.stage_events.count() == 1  # still in its first stage: nothing behind it
+    # bad input: 422 / 404, nothing changes
+    assert rep.get(f"{base}/time-metrics/deals?metric=nope").status_code == 422
+    assert rep.get(f"{base}/time-metrics/deals?metric=stage").status_code == 422
+    assert rep.get("/api/v1/pipelines/999999/time-metrics").status_code == 404

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.db.models import Sum
 
 from salesdesk.demo.runner import build_demo
-from salesdesk.pipeline.models import Opportunity, StageEvent
+from salesdesk.pipeline.models import DurationStat, Opportunity, StageEvent, StageStat
 from tests.pipeline.conftest import recomputed_stats, stored_stats
 
 TODAY = date(2026, 3, 2)
@@ -27,6 +28,16 @@ def test_small_opportunities_with_consistent_events_and_summaries(small):
     statuses = {s: Opportunity.objects.filter(status=s).count() for s in ("open", "won", "lost")}
     assert all(n > 100 for n in statuses.values()), statuses
     assert stored_stats() == recomputed_stats()
+    # the summaries builder added lead times and the whole-day histograms
+    with_lead = Opportunity.objects.filter(lead_created_at__isnull=False).count()
+    assert with_lead > 0
+    assert StageStat.objects.aggregate(n=Sum("lead_converted"))["n"] == with_lead
+    histogram = dict(
+        DurationStat.objects.values("metric").annotate(n=Sum("count")).values_list("metric", "n")
+    )
+    wins = StageEvent.objects.filter(kind="won", win_undone=False).count()
+    exits = StageEvent.objects.exclude(from_stage=None).count()
+    assert histogram == {"stage": exits, "cycle": wins, "total": wins, "lead": with_lead}
     # each deal's events chain from stage to stage and end where the deal is
     last = {}
     for e in StageEvent.objects.order_by("opportunity_id", "at", "id").iterator():

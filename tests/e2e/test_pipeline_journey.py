@@ -93,3 +93,20 @@ def test_pipeline_board_journey(org, page_factory, screenshot, lang):
     # the refused move's 409 answer is the only console message
     assert [e for e in page.js_errors if "409" not in e] == []
     assert Opportunity.objects.filter(status="won").count() == 1
+
+    # The time metrics: the win's sales cycle opens the deals behind it; then the funnel.
+    page.goto(page.base + "/analysis/time-metrics/")
+    cycle_card = page.locator("[data-time-summary] section").nth(1)
+    expect(cycle_card).to_contain_text("0.0")
+    expect(page.locator("[data-time-table=owner] tbody tr")).to_have_count(2)  # company + rep
+    screenshot(page, f"pipeline-time-metrics-{lang}")
+    cycle_card.locator("a").click()
+    page.wait_for_url(re.compile(r".*/analysis/time-metrics/deals/.*metric=cycle.*"))
+    expect(page.locator("[data-time-deals] tbody tr")).to_have_count(1)
+    expect(page.locator("[data-time-deals]")).to_contain_text(f"拖拽商机 {lang}")
+    page.goto(page.base + "/analysis/funnel/")
+    expect(page.locator("[data-funnel-chart] svg")).to_be_visible()
+    rows = page.locator("[data-funnel-table] tbody tr")
+    expect(rows.nth(2)).to_contain_text("1")  # the keyboard-moved deal is in Contact
+    screenshot(page, f"pipeline-funnel-{lang}")
+    assert [e for e in page.js_errors if "409" not in e] == []

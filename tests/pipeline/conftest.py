@@ -11,7 +11,7 @@ from django.apps import apps
 from django.utils import timezone
 
 from salesdesk.pipeline import services
-from salesdesk.pipeline.models import Pipeline, Stage, StageEvent, StageStat
+from salesdesk.pipeline.models import Opportunity, Pipeline, Stage, StageEvent, StageStat
 
 
 def ensure_default_pipeline() -> Pipeline:
@@ -44,11 +44,29 @@ def make_deal(owner, customer, title="Deal", **fields):
     return services.opportunity_create(actor=owner, customer=customer, title=title, **fields)
 
 
+def undone_wins() -> set[int]:
+    """Won events followed by a reopening of the same deal out of a won stage (plain Python)."""
+    undone, last_win = set(), {}
+    for e in StageEvent.objects.order_by("at", "id"):
+        if e.kind == StageEvent.Kind.WON:
+            last_win[e.opportunity_id] = e.pk
+        elif e.kind == StageEvent.Kind.REOPENED and e.from_stage_id is not None:
+            undone.add(last_win.pop(e.opportunity_id))
+    return undone
+
+
 def recomputed_stats() -> dict[tuple, tuple]:
     """StageStat as plain Python over StageEvent: key (stage, owner, unit, month) →
-    (entered, exited, seconds, won, cycle seconds)."""
+    (entered, exited, seconds, won, cycle seconds); deals in the recycle bin and undone wins do
+    not count."""
     out: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    deleted = set(
+        Opportunity.all_objects.filter(deleted_at__isnull=False).values_list("pk", flat=True)
+    )
+    undone = undone_wins()
     for e in StageEvent.objects.all():
+        if e.opportunity_id in deleted:
+            continue
         month = timezone.localtime(e.at).date().replace(day=1)
         if e.from_stage_id is not None:
             row = out[(e.from_stage_id, e.owner_id, e.org_unit_id, month)]
@@ -57,7 +75,7 @@ def recomputed_stats() -> dict[tuple, tuple]:
         if e.to_stage_id is not None:
             row = out[(e.to_stage_id, e.owner_id, e.org_unit_id, month)]
             row[0] += 1
-            if e.kind == StageEvent.Kind.WON:
+            if e.kind == StageEvent.Kind.WON and e.pk not in undone:
                 row[3] += 1
                 row[4] += e.cycle_seconds
     return {k: tuple(v) for k, v in out.items()}

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from salesdesk.pipeline import services
 from salesdesk.pipeline.models import Opportunity, Reason, Stage, StageEvent
@@ -273,6 +274,48 @@ def test_funnel_and_time_metrics_pages(org, customers, login, stages, django_ass
     assert "funnel-data" in funnel.content.decode()
     assert [r.open_count for r in funnel.context["rows"]][:3] == [0, 0, 1]
     client.get(reverse("web:time_metrics"))
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(14):
         page = client.get(reverse("web:time_metrics"))
     assert [r.name for r in page.context["metrics"].reps] == [org.rep.name]
+
+
+def test_time_metrics_page_figures_and_drill_down(
+    org, customers, login, stages, django_assert_num_queries
+):
+    now = timezone.now()
+    slow = make_deal(org.rep, customers["rep"], "Slow <b>deal</b>", at=now - timedelta(days=9))
+    fast = make_deal(org.rep, customers["rep"], "Fast deal", at=now - timedelta(days=3))
+    theirs = make_deal(
+        org.other_rep, customers["other_rep"], "Their deal", at=now - timedelta(days=7)
+    )
+    for deal in (slow, fast, theirs):
+        services.opportunity_move_stage(opportunity=deal, stage=stages[1], actor=deal.owner, at=now)
+    client = login(org.director)
+    body = client.get(reverse("web:time_metrics")).content.decode()
+    # company row: mean (9+3+7)/3 = 6.3 days, median 7 days, n=3; the rep's mean 6.0 is below it
+    assert "6.3 d" in body and "median 7 d · n=3" in body
+    assert "Slow &lt;b&gt;deal" not in body  # names of deals are not on this page
+    drill = (
+        reverse("web:time_metrics_deals") + f"?metric=stage&stage={stages[0].pk}&owner={org.rep.pk}"
+    )
+    assert f"metric=stage&amp;stage={stages[0].pk}&amp;owner={org.rep.pk}" in body
+    client.get(drill)
+    with django_assert_num_queries(9):
+        page = client.get(drill)
+    text = page.content.decode()
+    assert [e.opportunity.title for e in page.context["page"].object_list] == [
+        "Slow <b>deal</b>",
+        "Fast deal",
+    ]
+    assert [e.days for e in page.context["page"].object_list] == [9.0, 3.0]
+    assert "Slow &lt;b&gt;deal&lt;/b&gt;" in text
+    # a rep asking for another rep's figure sees nothing of theirs
+    other = reverse("web:time_metrics_deals") + (
+        f"?metric=stage&stage={stages[0].pk}&owner={org.other_rep.pk}"
+    )
+    rep_page = login(org.rep).get(other)
+    assert rep_page.status_code == 200 and list(rep_page.context["page"].object_list) == []
+    assert "Their deal" not in rep_page.content.decode()
+    # bad parameters: 404, not an error
+    assert client.get(reverse("web:time_metrics_deals") + "?metric=bogus").status_code == 404
+    assert client.get(reverse("web:time_metrics_deals") + "?metric=stage").status_code == 404

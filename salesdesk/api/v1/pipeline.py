@@ -576,3 +576,196 @@ def opportunity_reopen(request, opportunity_id: int, payload: ReopenIn):
 def opportunity_stage_events(request, opportunity_id: int):
     opp = _opportunity(_actor(request), opportunity_id)
     return list(opp.stage_events.order_by("at", "id"))
+
+
+# --- analysis: funnel and time metrics (FUN-5) ---------------------------------------------------
+
+
+class PeriodParams(Schema):
+    date_from: date | None = Field(None, description="First day (its month counts whole).")
+    date_to: date | None = Field(None, description="Last day (its month counts whole).")
+
+
+class FunnelStageOut(Schema):
+    stage_id: int
+    stage: str
+    open_count: int
+    open_amount: Decimal
+    entered: int
+    conversion: float | None = Field(description="% of this stage's entries reaching the next")
+
+
+class FigureOut(Schema):
+    count: int = Field(description="Durations behind the figure")
+    mean_days: float | None
+    median_days: float | None = Field(description="Median of the durations in whole days")
+    above_company_mean: bool = False
+
+
+class TimeRowOut(Schema):
+    id: int = Field(description="User id (reps), unit id (teams), 0 (company)")
+    name: str
+    stages: dict[int, FigureOut] = Field(description="Time in stage, by stage id")
+    lead_conversion: FigureOut
+    sales_cycle: FigureOut
+    total_sales_time: FigureOut
+
+
+class TimeMetricsOut(Schema):
+    pipeline_id: int
+    company: TimeRowOut
+    reps: list[TimeRowOut]
+    teams: list[TimeRowOut]
+
+
+class DurationOut(Schema):
+    event_id: int
+    opportunity_id: int
+    title: str
+    customer_id: int
+    owner: UserRef
+    org_unit_id: int
+    kind: str
+    from_stage_id: int | None
+    to_stage_id: int | None
+    at: datetime
+    seconds: int
+    days: float
+
+
+class DurationFilters(PageParams, PeriodParams):
+    metric: str = Field(description="stage, lead, cycle or total")
+    stage: int | None = Field(None, description="Stage id (required for metric=stage)")
+    owner: int | None = Field(None, description="Rep (user id)")
+    unit: int | None = Field(None, description="Team (org unit id)")
+
+
+def _pipeline_or_404(pipeline_id: int) -> Pipeline:
+    pipeline = Pipeline.objects.filter(pk=pipeline_id).first()
+    if pipeline is None:
+        raise not_found()
+    return pipeline
+
+
+@router.get(
+    "/pipelines/{int:pipeline_id}/funnel",
+    response={200: list[FunnelStageOut], **errors(404)},
+    summary="Funnel: open deals and amount per stage, entries and conversion in the period",
+)
+def pipeline_funnel(request, pipeline_id: int, filters: Query[PeriodParams]):
+    from salesdesk.pipeline.metrics import funnel
+
+    rows = funnel(
+        _actor(request),
+        _pipeline_or_404(pipeline_id),
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+    )
+    return [
+        {
+            "stage_id": r.stage.pk,
+            "stage": r.stage.display_name,
+            "open_count": r.open_count,
+            "open_amount": r.open_amount,
+            "entered": r.entered,
+            "conversion": r.conversion,
+        }
+        for r in rows
+    ]
+
+
+def _figure(figure, above: bool = False) -> dict:
+    if figure is None:
+        return {"count": 0, "mean_days": None, "median_days": None}
+    return {
+        "count": figure.count,
+        "mean_days": figure.days,
+        "median_days": figure.median,
+        "above_company_mean": above,
+    }
+
+
+def _time_row(row) -> dict:
+    return {
+        "id": row.key,
+        "name": row.name,
+        "stages": {
+            stage_id: _figure(cell, row.above.get(stage_id, False))
+            for stage_id, cell in row.cells.items()
+            if cell.count
+        },
+        "lead_conversion": _figure(row.deal.get("lead"), row.deal_above.get("lead", False)),
+        "sales_cycle": _figure(row.deal.get("cycle"), row.deal_above.get("cycle", False)),
+        "total_sales_time": _figure(row.deal.get("total"), row.deal_above.get("total", False)),
+    }
+
+
+@router.get(
+    "/pipelines/{int:pipeline_id}/time-metrics",
+    response={200: TimeMetricsOut, **errors(404)},
+    summary="Time metrics: mean and median per stage, lead conversion, cycle and total time",
+)
+def pipeline_time_metrics(request, pipeline_id: int, filters: Query[PeriodParams]):
+    from salesdesk.pipeline.metrics import time_metrics
+
+    pipeline = _pipeline_or_404(pipeline_id)
+    metrics = time_metrics(
+        _actor(request), pipeline, date_from=filters.date_from, date_to=filters.date_to
+    )
+    company = _time_row(metrics.company)
+    company["name"] = _("Company")
+    return {
+        "pipeline_id": pipeline.pk,
+        "company": company,
+        "reps": [_time_row(r) for r in metrics.reps],
+        "teams": [_time_row(r) for r in metrics.teams],
+    }
+
+
+@router.get(
+    "/pipelines/{int:pipeline_id}/time-metrics/deals",
+    response={200: page_of(DurationOut), **errors(404, 422)},
+    summary="The durations behind one time-metric figure, longest first",
+)
+def pipeline_time_metric_deals(request, pipeline_id: int, filters: Query[DurationFilters]):
+    from salesdesk.pipeline.metrics import Metric, deals_behind
+
+    pipeline = _pipeline_or_404(pipeline_id)
+    if filters.metric not in Metric.values:
+        raise ValidationError({"metric": [_("Select a valid choice.")]})
+    stage = None
+    if filters.stage is not None:
+        stage = Stage.objects.filter(pk=filters.stage, pipeline=pipeline).first()
+        if stage is None:
+            raise ValidationError({"stage": [_("Select a stage of this pipeline.")]})
+    if filters.metric == Metric.STAGE and stage is None:
+        raise ValidationError({"stage": [_("Select a stage of this pipeline.")]})
+    qs = deals_behind(
+        _actor(request),
+        pipeline,
+        metric=filters.metric,
+        stage=stage,
+        owner_id=filters.owner,
+        unit_id=filters.unit,
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+    )
+    page = paginate(qs, filters)
+    page["items"] = [
+        {
+            "event_id": e.pk,
+            "opportunity_id": e.opportunity_id,
+            "title": e.opportunity.title,
+            "customer_id": e.opportunity.customer_id,
+            "owner": e.owner,
+            "org_unit_id": e.org_unit_id,
+            "kind": e.kind,
+            "from_stage_id": e.from_stage_id,
+            "to_stage_id": e.to_stage_id,
+            "at": e.at,
+            "seconds": e.duration,
+            "days": round(e.duration / 86400, 1),
+        }
+        for e in page["items"]
+    ]
+    return page

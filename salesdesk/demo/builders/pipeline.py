@@ -59,7 +59,10 @@ def reset_pipeline(ctx: DemoContext) -> None:
     from salesdesk.pipeline.models import Opportunity, OpportunityProduct, StageEvent, StageStat
 
     db = ctx.using
+    from salesdesk.pipeline.models import DurationStat
+
     for model in (
+        DurationStat,
         StageStat,
         StageEvent,
         OpportunityProduct,
@@ -270,3 +273,16 @@ class _DealFactory:
                 self.ts(entered),
             )
         )
+
+
+def reset_stage_summaries(ctx: DemoContext) -> None:
+    """Nothing of its own: the pipeline builder's reset deletes the summaries."""
+
+
+@register("stage_summaries", after=("pipeline", "leads"), reset=reset_stage_summaries)
+def build_stage_summaries(ctx: DemoContext) -> None:
+    """Recompute the FUN-5 summaries (totals, whole-day histograms, lead times) from the stage
+    events, once the leads builder has set the deals' lead creation times."""
+    from salesdesk.pipeline.summaries import rebuild
+
+    rebuild(using=ctx.using)

@@ -30,6 +30,7 @@ urlpatterns = [
     ),
     path("analysis/funnel/", views.funnel_report, name="funnel"),
     path("analysis/time-metrics/", views.time_metrics_report, name="time_metrics"),
+    path("analysis/time-metrics/deals/", views.time_metrics_deals, name="time_metrics_deals"),
     path("settings/pipelines/", views.settings_pipelines, name="settings_pipelines"),
     path("settings/pipelines/<int:pk>/", views.settings_pipeline, name="settings_pipeline"),
     path(

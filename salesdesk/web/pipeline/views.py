@@ -31,7 +31,7 @@ from salesdesk.web.customers.table import user_pairs
 from salesdesk.web.forms import apply_service_error
 from salesdesk.web.history import field_history
 from salesdesk.web.html import select_options
-from salesdesk.web.pagination import page_size_from
+from salesdesk.web.pagination import page_size_from, paginate, query_without
 from salesdesk.web.pipeline.cards import card_html
 from salesdesk.web.pipeline.forms import (
     CloseForm,
@@ -41,6 +41,7 @@ from salesdesk.web.pipeline.forms import (
     ReasonForm,
     StageForm,
 )
+from salesdesk.web.pipeline.time_table import rows_html
 
 SAVED_VIEW_PAGE = "opportunities"
 VIEWS = {
@@ -788,17 +789,85 @@ def funnel_report(request):
 
 @login_required
 def time_metrics_report(request):
-    from salesdesk.pipeline.metrics import time_metrics
+    from salesdesk.pipeline.metrics import DEAL_METRICS, time_metrics
 
     pipeline = _analysis_pipeline(request)
     date_from, date_to = _period(request)
     metrics = time_metrics(request.user, pipeline, date_from=date_from, date_to=date_to)
+    period = urlencode(
+        {"pipeline": pipeline.pk, "from": date_from.isoformat(), "to": date_to.isoformat()}
+    )
     context = {
         "pipeline": pipeline,
         "pipelines": list(selectors.pipelines_active()),
         "metrics": metrics,
-        "stages": [s for s in metrics.stages if not s.is_after_sales],
+        "stages": [s for s in metrics.stages if not s.is_after_sales and not s.is_won],
+        "deal_metrics": [(m, m.label) for m in DEAL_METRICS],
         "date_from": date_from,
         "date_to": date_to,
+        "period_query": period,
     }
+    for key, rows, kind in (
+        ("rep_rows", metrics.reps, "owner"),
+        ("team_rows", metrics.teams, "unit"),
+    ):
+        context[key] = rows_html(
+            rows,
+            context["stages"],
+            context["deal_metrics"],
+            kind=kind,
+            period_query=period,
+            company=metrics.company,
+        )
     return render(request, "pipeline/time_metrics.html", context)
+
+
+@login_required
+def time_metrics_deals(request):
+    """The durations behind one figure of the time-metrics page (FUN-5 drill-down)."""
+    from salesdesk.pipeline.metrics import Metric, deals_behind
+
+    pipeline = _analysis_pipeline(request)
+    date_from, date_to = _period(request)
+    metric = request.GET.get("metric", Metric.STAGE)
+    if metric not in Metric.values:
+        raise Http404
+    stage = None
+    if metric == Metric.STAGE:
+        stage = Stage.objects.filter(pk=_int(request.GET.get("stage")), pipeline=pipeline).first()
+        if stage is None:
+            raise Http404
+    owner_id, unit_id = _int(request.GET.get("owner")), _int(request.GET.get("unit"))
+    qs = deals_behind(
+        request.user,
+        pipeline,
+        metric=metric,
+        stage=stage,
+        owner_id=owner_id,
+        unit_id=unit_id,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    page = paginate(request, qs, default_size=50)
+    for event in page.object_list:
+        event.days = round(event.duration / 86400, 1)
+    whose = None
+    if owner_id:
+        whose = User.objects.filter(pk=owner_id).first()
+    elif unit_id:
+        whose = OrgUnit.all_objects.filter(pk=unit_id).first()
+    context = {
+        "pipeline": pipeline,
+        "metric": metric,
+        "metric_label": Metric(metric).label,
+        "stage": stage,
+        "whose": whose,
+        "page": page,
+        "page_query": query_without(request, "page"),
+        "date_from": date_from,
+        "date_to": date_to,
+        "back_query": urlencode(
+            {"pipeline": pipeline.pk, "from": date_from.isoformat(), "to": date_to.isoformat()}
+        ),
+    }
+    return render(request, "pipeline/time_metrics_deals.html", context)
