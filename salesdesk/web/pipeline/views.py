@@ -41,6 +41,15 @@ from salesdesk.web.pipeline.forms import (
     ReasonForm,
     StageForm,
 )
+from salesdesk.web.pipeline.lines import (
+    existing_lines,
+    line_formset,
+    line_products,
+    line_rows,
+    lines_valid,
+    product_options,
+    same_lines,
+)
 
 SAVED_VIEW_PAGE = "opportunities"
 VIEWS = {
@@ -237,11 +246,24 @@ def opportunity_detail(request, pk: int):
     return render(request, "pipeline/detail.html", context)
 
 
-def _render_form(request, form, opp=None, customer=None, conflict=None, status=200):
+def _render_form(
+    request, form, lines, products, opp=None, customer=None, conflict=None, status=200
+):
+    if status == 200 and (form.errors or lines.total_error_count()):
+        status = 422
+    options = product_options(products)
     return render(
         request,
         "pipeline/form.html",
-        {"form": form, "opp": opp, "customer": customer, "conflict": conflict},
+        {
+            "form": form,
+            "opp": opp,
+            "customer": customer,
+            "conflict": conflict,
+            "lines": lines,
+            "line_rows": line_rows(lines, options),
+            "empty_row": {"form": lines.empty_form, "options": options, "deleted": False},
+        },
         status=status,
     )
 
@@ -258,7 +280,9 @@ def opportunity_create(request):
     if stage_id and stage_id.isdigit():
         initial["stage"] = int(stage_id)
     form = OpportunityForm(request.POST or None, actor=user, customer=customer, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    products = line_products()
+    lines = line_formset(request.POST or None, products=products)
+    if request.method == "POST" and all([form.is_valid(), lines_valid(lines)]):
         data = form.service_fields()
         stage = form.cleaned_data["stage"]
         try:
@@ -267,6 +291,7 @@ def opportunity_create(request):
                 customer=form.cleaned_data["customer"],
                 pipeline=stage.pipeline,
                 stage=stage,
+                products=lines.lines(),
                 request=request,
                 **data,
             )
@@ -275,7 +300,7 @@ def opportunity_create(request):
         else:
             messages.success(request, _("Opportunity “%(title)s” created.") % {"title": opp.title})
             return redirect("web:opportunity_detail", opp.pk)
-    return _render_form(request, form, customer=customer)
+    return _render_form(request, form, lines, products, customer=customer)
 
 
 @login_required
@@ -289,10 +314,18 @@ def opportunity_edit(request, pk: int):
     form = OpportunityForm(
         request.POST or None, actor=request.user, opportunity=opp, initial=initial
     )
-    if request.method == "POST" and form.is_valid():
+    old_lines = existing_lines(opp)
+    products = line_products(opp)
+    lines = line_formset(request.POST or None, products=products, initial=old_lines)
+    if request.method == "POST" and all([form.is_valid(), lines_valid(lines)]):
         data = form.service_fields()
         changes = {f: v for f, v in data.items() if v != getattr(opp, f)}
-        if not changes:
+        new_lines = lines.lines() if lines.is_bound else old_lines
+        # An empty amount means "the sum of the lines": the service needs them for that.
+        send_lines = not same_lines(new_lines, old_lines) or (
+            lines.is_bound and data.get("amount") is None
+        )
+        if not changes and not send_lines:
             messages.info(request, _("Nothing was changed."))
             return redirect("web:opportunity_detail", opp.pk)
         try:
@@ -300,17 +333,18 @@ def opportunity_edit(request, pk: int):
                 actor=request.user,
                 opportunity=opp,
                 expected_version=form.cleaned_data["version"],
+                products=new_lines if send_lines else None,
                 request=request,
                 **changes,
             )
         except StaleEditError as exc:
-            return _render_form(request, form, opp=opp, conflict=exc, status=409)
+            return _render_form(request, form, lines, products, opp=opp, conflict=exc, status=409)
         except (ValidationError, PermissionDenied) as exc:
             apply_service_error(form, exc)
         else:
             messages.success(request, _("Opportunity “%(title)s” saved.") % {"title": opp.title})
             return redirect("web:opportunity_detail", opp.pk)
-    return _render_form(request, form, opp=opp)
+    return _render_form(request, form, lines, products, opp=opp)
 
 
 # ---- moves: from the detail page (redirect) and from the board (JSON) --------------------------
