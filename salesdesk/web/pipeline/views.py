@@ -21,17 +21,21 @@ from django.views.decorators.http import require_POST
 from salesdesk.core.locking import StaleEditError
 from salesdesk.core.models import SavedView
 from salesdesk.customers.models import Customer
-from salesdesk.org.models import FunctionPermission, OrgUnit, User
+from salesdesk.org.models import OrgUnit, User
 from salesdesk.pipeline import selectors, services
+from salesdesk.pipeline.assignment import can_assign
 from salesdesk.pipeline.exports import can_export, opportunity_export
 from salesdesk.pipeline.models import Opportunity, OpportunityStatus, Pipeline, Reason, Stage
 from salesdesk.sales.models import ProductLine
+from salesdesk.web import lists
 from salesdesk.web.access import can_configure, require
 from salesdesk.web.customers.table import user_pairs
 from salesdesk.web.forms import apply_service_error
 from salesdesk.web.history import field_history
 from salesdesk.web.html import select_options
+from salesdesk.web.lists import selected_ids
 from salesdesk.web.pagination import page_size_from
+from salesdesk.web.pipeline.bulk import can_delete
 from salesdesk.web.pipeline.cards import card_html
 from salesdesk.web.pipeline.forms import (
     CloseForm,
@@ -50,6 +54,7 @@ from salesdesk.web.pipeline.lines import (
     product_options,
     same_lines,
 )
+from salesdesk.web.pipeline.table import OPPORTUNITY_COLUMNS
 
 SAVED_VIEW_PAGE = "opportunities"
 VIEWS = {
@@ -63,10 +68,6 @@ SORT_LABELS = {
     "stage_entered": gettext_lazy("In stage since"),
     "created": gettext_lazy("Created"),
 }
-
-
-def can_delete(user) -> bool:
-    return bool(user.is_authenticated and user.has_function(FunctionPermission.DELETE))
 
 
 def _visible(user, pk: int) -> Opportunity:
@@ -90,12 +91,14 @@ def _filters(params) -> dict:
     return {k: params.get(k, "") for k in selectors.FILTER_KEYS if params.get(k)}
 
 
-def _filter_choices(user, params) -> dict:
+def _filter_choices(user, params, *, assign: bool = False) -> dict:
     """The owner, unit and product-line `<option>`s of the filter bar, rendered in Python (a
-    director's owner list has a thousand entries)."""
-    owners = User.objects.visible_to(user).filter(is_active=True).order_by("username")
+    director's owner list has a thousand entries); with `assign`, the same owners for the bulk
+    assignment (no second query)."""
+    owners = user_pairs(User.objects.visible_to(user).filter(is_active=True).order_by("username"))
     return {
-        "owner_options": select_options(user_pairs(owners), params.get("owner", "")),
+        "owner_options": select_options(owners, params.get("owner", "")),
+        "assign_options": select_options(owners) if assign else "",
         "unit_options": select_options(
             OrgUnit.objects.visible_to(user).order_by("path").values_list("pk", "name"),
             params.get("unit", ""),
@@ -134,7 +137,10 @@ def opportunity_list(request):
         sort, key = selectors.DEFAULT_SORT, selectors.DEFAULT_SORT.lstrip("-")
     descending = sort.startswith("-")
     filters = _filters(params)
+    columns = OPPORTUNITY_COLUMNS.chosen(lists.preference(user, OPPORTUNITY_COLUMNS.key))
     qs = selectors.opportunity_list(user, view=view, filters=filters, sort=sort)
+    if "product_line" in columns:
+        qs = qs.select_related("product_line")
     rows, next_cursor = selectors.keyset_page(
         qs, sort=sort, after=params.get("after", ""), size=page_size_from(request)
     )
@@ -145,8 +151,26 @@ def opportunity_list(request):
         saved.active = saved.query == query
     pipelines = list(selectors.pipelines_active())
     stages = list(Stage.objects.filter(pipeline__in=pipelines).order_by("pipeline_id", "order"))
+    sort_columns = {
+        k: {
+            "key": k,
+            "label": label,
+            "active": k == key,
+            "descending": descending and k == key,
+            "next": f"-{k}" if (k == key and not descending) else k,
+        }
+        for k, label in SORT_LABELS.items()
+    }
+    may_assign = can_assign(user)
     context = {
         "rows": rows,
+        "table_rows": [(o, OPPORTUNITY_COLUMNS.cells(o, columns)) for o in rows],
+        "columns_key": OPPORTUNITY_COLUMNS.key,
+        "columns": columns,
+        "all_columns": [(c.key, c.label) for c in OPPORTUNITY_COLUMNS.columns],
+        "column_headers": OPPORTUNITY_COLUMNS.headers(columns, sort_columns),
+        "can_assign": may_assign,
+        "can_delete": can_delete(user),
         "next_url": f"?{urlencode({**base, 'after': next_cursor})}" if next_cursor else "",
         "first_url": f"?{urlencode(base)}" if params.get("after") else "",
         "view": view,
@@ -157,23 +181,14 @@ def opportunity_list(request):
         "saved_views": saved_views,
         "query": query,
         "filter_values": {k: params.get(k, "") for k in selectors.FILTER_KEYS},
-        "sort_columns": {
-            k: {
-                "key": k,
-                "label": label,
-                "active": k == key,
-                "descending": descending and k == key,
-                "next": f"-{k}" if (k == key and not descending) else k,
-            }
-            for k, label in SORT_LABELS.items()
-        },
+        "sort_columns": sort_columns,
         "sort_query": urlencode({k: v for k, v in base.items() if k != "sort"}) + "&",
         "statuses": OpportunityStatus.choices,
         "stages": stages,
         "pipelines": pipelines,
         "export_url": reverse("web:opportunity_export") if can_export(user) else "",
         "is_filtered": bool(filters),
-        **_filter_choices(user, request.GET),
+        **_filter_choices(user, request.GET, assign=may_assign),
     }
     return render(request, "pipeline/list.html", context)
 
@@ -200,11 +215,16 @@ def opportunity_export_view(request):
     fmt = request.GET.get("format", "xlsx")
     fmt = fmt if fmt in ("xlsx", "csv") else "xlsx"
     view = request.GET.get("view", "all")
+    sort = request.GET.get("sort", selectors.DEFAULT_SORT)
+    if sort.lstrip("-") not in selectors.SORTS:
+        sort = selectors.DEFAULT_SORT
     headers, rows = opportunity_export(
         actor=request.user,
         view=view if view in VIEWS else "all",
         filters=_filters(request.GET),
-        sort=request.GET.get("sort", selectors.DEFAULT_SORT),
+        sort=sort,
+        # "Export selected" of the bulk bar: only the chosen rows of the view.
+        ids=selected_ids(request) if request.method == "POST" or "ids" in request.GET else None,
         request=request,
     )
     return export_response(headers, rows, "opportunities", fmt)
