@@ -49,15 +49,15 @@ def export_rows(qs) -> Iterator[list]:
         ]
 
 
-def opportunity_export(*, actor, view="all", filters=None, sort="", request=None):
-    """(headers, row iterator) of the list view; the export is audited."""
+def opportunity_export(*, actor, view="all", filters=None, sort="", ids=None, request=None):
+    """(headers, row iterator) of the list view, or of the selected deals of it (`ids`); the
+    export is audited."""
     if not can_export(actor):
         raise PermissionDenied(_("You do not have permission to export data."))
     qs = selectors.opportunity_list(actor, view=view, filters=filters or {}, sort=sort)
-    audit_record(
-        kind=AuditEvent.Kind.EXPORT,
-        actor=actor,
-        request=request,
-        data={"entity": "opportunities", "view": view, "filters": filters or {}},
-    )
+    data = {"entity": "opportunities", "view": view, "filters": filters or {}}
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+        data["ids"] = list(ids)
+    audit_record(kind=AuditEvent.Kind.EXPORT, actor=actor, request=request, data=data)
     return export_headers(), export_rows(qs)

@@ -354,11 +354,14 @@ def opportunity_update(
     request=None,
     **changes: Any,
 ) -> Opportunity:
-    """Change fields (and, when given, the product lines) of an opportunity."""
+    """Change fields (and, when given, the product lines) of an opportunity. With the lines, an
+    empty `amount` becomes their sum (as on create)."""
     _unknown(changes, OPPORTUNITY_FIELDS, "opportunity")
     current = _editable_opportunity(actor, opportunity.pk)
     _check_version(current, expected_version)
     items = _line_items(products) if products is not None else None
+    if items is not None and "amount" in changes and changes["amount"] in (None, ""):
+        changes["amount"] = sum((i.line_amount for i in items), Decimal("0"))
     _apply_fields(current, changes)
     save_versioned(
         current,

@@ -2,6 +2,8 @@
 
 from django.urls import include, path
 
+from salesdesk.web.lists import list_columns
+
 app_name = "web"
 urlpatterns = [
     path("", include("salesdesk.web.shell.urls")),
@@ -17,4 +19,5 @@ urlpatterns = [
     path("", include("salesdesk.web.pipeline.urls")),
     path("", include("salesdesk.web.sales.urls")),
     path("", include("salesdesk.web.leads.urls")),
+    path("lists/<slug:key>/columns/", list_columns, name="list_columns"),
 ]

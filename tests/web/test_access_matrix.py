@@ -557,3 +557,67 @@ def test_lead_list_shows_exactly_the_scoped_leads_and_denials_change_nothing(
                 404,
             )
         assert list(Lead.all_objects.order_by("pk").values()) == before
+
+
+# --- list bulk actions and column choice (opportunities, leads, contracts) ---------------------
+
+BULK_EXPECTED = {
+    # endpoint: status per persona (302: done, back to the list; deactivated: sign-in redirect)
+    "opportunity_bulk_assign": {"rep": 403, "other_rep": 403, "lead": 302, "director": 302},
+    "opportunity_bulk_delete": {"rep": 403, "other_rep": 403, "lead": 403, "director": 302},
+    "lead_bulk_assign": {"rep": 403, "other_rep": 403, "lead": 302, "director": 302},
+    "lead_bulk_delete": {"rep": 403, "other_rep": 403, "lead": 403, "director": 302},
+    "opportunity_export": {"rep": 403, "other_rep": 403, "lead": 200, "director": 200},
+    "lead_export": {"rep": 403, "other_rep": 403, "lead": 200, "director": 200},
+    "contract_export": {"rep": 403, "other_rep": 403, "lead": 200, "director": 200},
+    "list_columns": {"rep": 302, "other_rep": 302, "lead": 302, "director": 302},
+}
+
+
+def _bulk_snapshot():
+    from salesdesk.core.models import AuditEvent, UserPreference
+    from salesdesk.pipeline.leads.models import Lead
+    from salesdesk.pipeline.models import Opportunity
+    from salesdesk.sales.models import Contract
+
+    return {
+        "opps": list(Opportunity.all_objects.order_by("pk").values()),
+        "leads": list(Lead.all_objects.order_by("pk").values()),
+        "contracts": list(Contract.all_objects.order_by("pk").values()),
+        "audit": AuditEvent.objects.count(),
+        "prefs": UserPreference.objects.count(),
+    }
+
+
+@pytest.mark.parametrize("endpoint", sorted(BULK_EXPECTED))
+@pytest.mark.parametrize("persona", ["rep", "other_rep", "lead", "director", "deactivated"])
+def test_list_bulk_endpoints_by_persona(org, login, funnel_deals, lead_book, endpoint, persona):
+    from tests.sales.conftest import make_catalogue, make_contract
+
+    contract = make_contract(org.rep, funnel_deals["rep"].customer, make_catalogue(org.admin))
+    user = org.personas()[persona]
+    target = {
+        "opportunity_bulk_assign": funnel_deals["rep"].pk,
+        "opportunity_bulk_delete": funnel_deals["rep"].pk,
+        "opportunity_export": funnel_deals["rep"].pk,
+        "lead_bulk_assign": lead_book["rep"].pk,
+        "lead_bulk_delete": lead_book["rep"].pk,
+        "lead_export": lead_book["rep"].pk,
+        "contract_export": contract.pk,
+        "list_columns": None,
+    }[endpoint]
+    if endpoint == "list_columns":
+        url, data = reverse("web:list_columns", args=["opportunities"]), {"columns": ["owner"]}
+    else:
+        url = reverse(f"web:{endpoint}")
+        data = {"ids": [target], "new_owner": user.pk, "owner": user.pk}
+    before = _bulk_snapshot()
+    response = login(user).post(url, data)
+    if persona == "deactivated":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("web:login") + "?next=")
+        assert _bulk_snapshot() == before
+        return
+    assert response.status_code == BULK_EXPECTED[endpoint][persona]
+    if response.status_code == 403:
+        assert _bulk_snapshot() == before

@@ -34,12 +34,30 @@ def test_list_query_pin(org, login, django_assert_num_queries):
         lead_create(actor=org.rep, name=f"线索{i}")
     client = login(org.rep)
     client.get(reverse("web:leads"))
-    # session, user, nav badges, product lines, owners, one page of rows (joined)
-    with django_assert_num_queries(6):
+    # session, user, nav badges, remembered columns, product lines, owners, one page of rows
+    with django_assert_num_queries(7):
         response = client.get(reverse("web:leads"))
     assert len(response.context["rows"]) == 25
     second = client.get(reverse("web:leads") + response.context["next_url"])
     assert len(second.context["rows"]) == 5
+    client.post(
+        reverse("web:list_columns", args=["leads"]),
+        {"columns": ["contact_name", "phone", "status", "source", "region", "industry", "owner"]},
+    )
+    for i in range(30, 60):
+        lead_create(actor=org.rep, name=f"线索{i}")
+    with django_assert_num_queries(7):
+        response = client.get(reverse("web:leads"))
+    assert len(response.context["table_rows"]) == 25
+    assert [h["key"] for h in response.context["column_headers"]] == [
+        "contact_name",
+        "phone",
+        "status",
+        "source",
+        "region",
+        "industry",
+        "owner",
+    ]
 
 
 def test_pool_claim_from_the_list(org, login):

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from salesdesk.pipeline import services
 from salesdesk.pipeline.models import Opportunity, Reason, Stage, StageEvent
+from salesdesk.web.pipeline.table import OPPORTUNITY_COLUMNS
 from tests.pipeline import conftest as funnel
 from tests.pipeline.conftest import make_deal, recomputed_stats, stored_stats
 
@@ -61,9 +62,17 @@ def test_list_query_count_pinned(org, customers, login, pipeline, django_assert_
         make_deal(org.rep, customers["rep"], f"D{i}")
     client = login(org.rep)
     client.get(reverse("web:opportunities"))
-    with django_assert_num_queries(10):
+    # ... + the remembered columns (one query)
+    with django_assert_num_queries(11):
         response = client.get(reverse("web:opportunities"))
     assert response.status_code == 200
+    for i in range(5, 40):
+        make_deal(org.rep, customers["rep"], f"D{i}")
+    every = ",".join(c.key for c in OPPORTUNITY_COLUMNS.columns)
+    client.post(reverse("web:list_columns", args=["opportunities"]), {"columns": every.split(",")})
+    with django_assert_num_queries(11):
+        response = client.get(reverse("web:opportunities"))
+    assert len(response.context["table_rows"]) == 25
 
 
 def test_detail_and_customer_tab_and_timeline(org, customers, login, deal):

@@ -1,4 +1,4 @@
-/* Customer pages: row selection and bulk actions, kind-dependent fields, live duplicate check,
+/* Customer pages (row selection and bulk actions: lists.js): kind-dependent fields, live duplicate check,
    current view query for "save view" and "export". No inline scripts (CSP): wired here. */
 (function () {
   "use strict";
@@ -6,30 +6,6 @@
   function onReady(fn) {
     if (document.readyState !== "loading") fn();
     else document.addEventListener("DOMContentLoaded", fn);
-  }
-
-  /* ---- list: select rows, enable bulk actions ---- */
-  function setupBulk(root) {
-    var form = (root || document).querySelector("form[data-bulk-form]");
-    if (!form || form.dataset.wired) return;
-    form.dataset.wired = "1";
-    var all = form.querySelector("[data-select-all]");
-    function rows() { return Array.prototype.slice.call(form.querySelectorAll("[data-row-check]")); }
-    function update() {
-      var n = rows().filter(function (r) { return r.checked; }).length;
-      var count = form.querySelector("[data-bulk-count]");
-      if (count) count.textContent = String(n);
-      form.querySelectorAll("[data-bulk-action]").forEach(function (b) { b.disabled = n === 0; });
-      form.classList.toggle("sd-has-selection", n > 0);
-      if (all) { all.checked = n > 0 && n === rows().length; all.indeterminate = n > 0 && n < rows().length; }
-    }
-    if (all) all.addEventListener("change", function () { rows().forEach(function (r) { r.checked = all.checked; }); update(); });
-    form.addEventListener("change", function (e) { if (e.target.matches("[data-row-check]")) update(); });
-    form.addEventListener("submit", function (e) {
-      var btn = e.submitter;
-      if (btn && btn.dataset.bulkConfirm && !window.confirm(btn.dataset.bulkConfirm)) e.preventDefault();
-    });
-    update();
   }
 
   /* ---- list: keep "save view" and "export" on the current (htmx-updated) query ---- */
@@ -83,11 +59,9 @@
   }
 
   document.addEventListener("htmx:afterSettle", function (e) {
-    setupBulk(e.detail.target);
     syncQuery();
   });
   onReady(function () {
-    setupBulk(document);
     syncQuery();
     setupKind();
     setupDuplicates();

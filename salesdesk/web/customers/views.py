@@ -26,6 +26,7 @@ from salesdesk.core.models import SavedView, UserPreference
 from salesdesk.customers import services
 from salesdesk.customers.models import Contact, Customer, FollowUp, Task
 from salesdesk.org.models import FunctionPermission
+from salesdesk.web import lists
 from salesdesk.web.customers.forms import (
     DUPLICATE_FIELDS,
     ContactForm,
@@ -44,7 +45,7 @@ from salesdesk.web.pagination import PAGE_SIZES, paginate, query_without
 
 PREFERENCE_KEY = "customers.list"
 SAVED_VIEW_PAGE = "customers"
-MAX_BULK = 200
+MAX_BULK = lists.MAX_BULK
 
 # Built-in views (tabs) of the customer list: URL value → label.
 VIEWS = {
@@ -159,27 +160,14 @@ def _view_query(params) -> str:
 
 
 def _preference(user) -> UserPreference | None:
-    return UserPreference.objects.filter(user=user, key=PREFERENCE_KEY).first()
+    return lists.preference(user, PREFERENCE_KEY)
 
 
 def _save_preference(user, pref: UserPreference | None, **changes) -> None:
-    value = dict(pref.value) if pref is not None else {}
-    if all(value.get(k) == v for k, v in changes.items()):
-        return
-    value.update(changes)
-    if pref is None:
-        UserPreference.objects.create(user=user, key=PREFERENCE_KEY, value=value)
-    else:
-        UserPreference.objects.filter(pk=pref.pk).update(value=value, updated_at=timezone.now())
+    lists.save_preference(user, PREFERENCE_KEY, pref, **changes)
 
 
-def _safe_back(request, fallback: str) -> str:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
+_safe_back = lists.safe_back
 
 
 # ---- customer list ----------------------------------------------------------------------------

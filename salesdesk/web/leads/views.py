@@ -25,10 +25,14 @@ from salesdesk.pipeline.leads import selectors, services
 from salesdesk.pipeline.leads.models import Lead, LeadAssignmentRule, LeadSource, LeadStatus
 from salesdesk.pipeline.selectors import decode_cursor, encode_cursor
 from salesdesk.sales.models import ProductLine
+from salesdesk.web import lists
 from salesdesk.web.access import can_configure, require
 from salesdesk.web.forms import apply_service_error
 from salesdesk.web.history import field_history
+from salesdesk.web.leads.bulk import can_delete
 from salesdesk.web.leads.forms import AssignForm, ConvertForm, LeadForm, RuleForm, StatusForm
+from salesdesk.web.leads.table import LEAD_COLUMNS
+from salesdesk.web.lists import safe_back, selected_ids
 from salesdesk.web.pagination import page_size_from
 
 VIEWS = {
@@ -127,14 +131,31 @@ def lead_list(request):
     sort = params.get("sort", "-created")
     if sort.lstrip("-") not in SORTS:
         sort = "-created"
+    columns = LEAD_COLUMNS.chosen(lists.preference(user, LEAD_COLUMNS.key))
     rows, next_cursor = _keyset(
         qs, sort=sort, after=params.get("after", ""), size=page_size_from(request)
     )
     base = {k: v for k, v in params.items() if k != "after"}
     key, descending = sort.lstrip("-"), sort.startswith("-")
     filter_keys = ("q", "status", "source", "owner", "product_line")
+    sort_columns = {
+        k: {
+            "key": k,
+            "label": label,
+            "active": k == key,
+            "descending": descending and k == key,
+            "next": f"-{k}" if (k == key and not descending) else k,
+        }
+        for k, label in (("name", _("Name")), ("created", _("Created")))
+    }
     context = {
         "rows": rows,
+        "table_rows": [(x, LEAD_COLUMNS.cells(x, columns)) for x in rows],
+        "columns_key": LEAD_COLUMNS.key,
+        "columns": columns,
+        "all_columns": [(c.key, c.label) for c in LEAD_COLUMNS.columns],
+        "column_headers": LEAD_COLUMNS.headers(columns, sort_columns),
+        "can_delete": can_delete(user),
         "view": view,
         "tabs": [
             {"key": k, "label": label, "url": "?" + urlencode({"view": k}), "active": k == view}
@@ -148,21 +169,13 @@ def lead_list(request):
         "sources": LeadSource.choices,
         "product_lines": list(ProductLine.objects.filter(is_active=True)),
         "owners": list(AssignForm(actor=user).fields["owner"].queryset.order_by("id")[:200]),
-        "sort_columns": {
-            k: {
-                "key": k,
-                "label": label,
-                "active": k == key,
-                "descending": descending and k == key,
-                "next": f"-{k}" if (k == key and not descending) else k,
-            }
-            for k, label in (("name", _("Name")), ("created", _("Created")))
-        },
+        "sort_columns": sort_columns,
         "sort_query": urlencode({k: v for k, v in base.items() if k != "sort"}) + "&",
         "can_assign": can_assign(user),
         "export_url": (
             reverse("web:lead_export") + "?" + urlencode(base) if can_export(user) else ""
         ),
+        "export_selected_url": reverse("web:lead_export") if can_export(user) else "",
     }
     return render(request, "leads/list.html", context)
 
@@ -174,7 +187,12 @@ def lead_export(request):
 
     if not can_export(request.user):
         raise PermissionDenied
-    _, qs = _list_qs(request.user, request.GET)
+    _view, qs = _list_qs(request.user, request.GET)
+    ids = None
+    if request.method == "POST" or "ids" in request.GET:
+        # "Export selected" of the bulk bar: the chosen leads among those the user sees.
+        ids = selected_ids(request)
+        qs = selectors.leads_visible(request.user).filter(pk__in=ids).select_related("owner")
     headers = [
         _("Company or person"),
         _("Contact name"),
@@ -204,7 +222,8 @@ def lead_export(request):
         ]
         for x in qs.order_by("-created_at", "-id").iterator(chunk_size=2000)
     )
-    audit_record(kind="export", actor=request.user, request=request, data={"what": "leads"})
+    data = {"what": "leads"} if ids is None else {"what": "leads", "ids": ids}
+    audit_record(kind="export", actor=request.user, request=request, data=data)
     fmt = request.GET.get("format", "xlsx")
     return export_response(headers, rows, "leads", fmt if fmt in ("xlsx", "csv") else "xlsx")
 
@@ -215,7 +234,7 @@ def lead_bulk_assign(request):
     if not can_assign(request.user):
         raise PermissionDenied
     form = AssignForm(request.POST, actor=request.user)
-    ids = [int(x) for x in request.POST.getlist("lead") if x.isdigit()]
+    ids = selected_ids(request) or selected_ids(request, "lead")
     if form.is_valid() and ids:
         try:
             count = services.lead_assign(
@@ -224,10 +243,20 @@ def lead_bulk_assign(request):
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         else:
-            messages.success(request, _("%(count)d leads assigned.") % {"count": count})
+            if count:
+                messages.success(request, _("%(count)d leads assigned.") % {"count": count})
+            if len(ids) > count:
+                messages.warning(
+                    request,
+                    _(
+                        "%(count)d selected leads were skipped: converted, disqualified or not "
+                        "yours to change."
+                    )
+                    % {"count": len(ids) - count},
+                )
     else:
         messages.error(request, _("Select leads and a valid owner."))
-    return redirect(request.POST.get("next") or reverse("web:leads"))
+    return redirect(safe_back(request, reverse("web:leads")))
 
 
 @login_required

@@ -1,12 +1,18 @@
 from django.urls import path
 
-from salesdesk.web.pipeline import views
+from salesdesk.web.pipeline import bulk, views
 
 urlpatterns = [
     path("opportunities/", views.opportunity_list, name="opportunities"),
     path("opportunities/new/", views.opportunity_create, name="opportunity_create"),
     path("opportunities/export/", views.opportunity_export_view, name="opportunity_export"),
     path("opportunities/views/", views.saved_view_create, name="opportunity_view_create"),
+    path(
+        "opportunities/bulk/assign/", bulk.opportunity_bulk_assign, name="opportunity_bulk_assign"
+    ),
+    path(
+        "opportunities/bulk/delete/", bulk.opportunity_bulk_delete, name="opportunity_bulk_delete"
+    ),
     path("opportunities/<int:pk>/", views.opportunity_detail, name="opportunity_detail"),
     path("opportunities/<int:pk>/edit/", views.opportunity_edit, name="opportunity_edit"),
     path("opportunities/<int:pk>/move/", views.opportunity_move, name="opportunity_move"),

@@ -21,17 +21,21 @@ from django.views.decorators.http import require_POST
 from salesdesk.core.locking import StaleEditError
 from salesdesk.core.models import SavedView
 from salesdesk.customers.models import Customer
-from salesdesk.org.models import FunctionPermission, OrgUnit, User
+from salesdesk.org.models import OrgUnit, User
 from salesdesk.pipeline import selectors, services
+from salesdesk.pipeline.assignment import can_assign
 from salesdesk.pipeline.exports import can_export, opportunity_export
 from salesdesk.pipeline.models import Opportunity, OpportunityStatus, Pipeline, Reason, Stage
 from salesdesk.sales.models import ProductLine
+from salesdesk.web import lists
 from salesdesk.web.access import can_configure, require
 from salesdesk.web.customers.table import user_pairs
 from salesdesk.web.forms import apply_service_error
 from salesdesk.web.history import field_history
 from salesdesk.web.html import select_options
+from salesdesk.web.lists import selected_ids
 from salesdesk.web.pagination import page_size_from, paginate, query_without
+from salesdesk.web.pipeline.bulk import can_delete
 from salesdesk.web.pipeline.cards import card_html
 from salesdesk.web.pipeline.forms import (
     CloseForm,
@@ -41,6 +45,16 @@ from salesdesk.web.pipeline.forms import (
     ReasonForm,
     StageForm,
 )
+from salesdesk.web.pipeline.lines import (
+    existing_lines,
+    line_formset,
+    line_products,
+    line_rows,
+    lines_valid,
+    product_options,
+    same_lines,
+)
+from salesdesk.web.pipeline.table import OPPORTUNITY_COLUMNS
 from salesdesk.web.pipeline.time_table import rows_html
 
 SAVED_VIEW_PAGE = "opportunities"
@@ -55,10 +69,6 @@ SORT_LABELS = {
     "stage_entered": gettext_lazy("In stage since"),
     "created": gettext_lazy("Created"),
 }
-
-
-def can_delete(user) -> bool:
-    return bool(user.is_authenticated and user.has_function(FunctionPermission.DELETE))
 
 
 def _visible(user, pk: int) -> Opportunity:
@@ -82,12 +92,14 @@ def _filters(params) -> dict:
     return {k: params.get(k, "") for k in selectors.FILTER_KEYS if params.get(k)}
 
 
-def _filter_choices(user, params) -> dict:
+def _filter_choices(user, params, *, assign: bool = False) -> dict:
     """The owner, unit and product-line `<option>`s of the filter bar, rendered in Python (a
-    director's owner list has a thousand entries)."""
-    owners = User.objects.visible_to(user).filter(is_active=True).order_by("username")
+    director's owner list has a thousand entries); with `assign`, the same owners for the bulk
+    assignment (no second query)."""
+    owners = user_pairs(User.objects.visible_to(user).filter(is_active=True).order_by("username"))
     return {
-        "owner_options": select_options(user_pairs(owners), params.get("owner", "")),
+        "owner_options": select_options(owners, params.get("owner", "")),
+        "assign_options": select_options(owners) if assign else "",
         "unit_options": select_options(
             OrgUnit.objects.visible_to(user).order_by("path").values_list("pk", "name"),
             params.get("unit", ""),
@@ -126,7 +138,10 @@ def opportunity_list(request):
         sort, key = selectors.DEFAULT_SORT, selectors.DEFAULT_SORT.lstrip("-")
     descending = sort.startswith("-")
     filters = _filters(params)
+    columns = OPPORTUNITY_COLUMNS.chosen(lists.preference(user, OPPORTUNITY_COLUMNS.key))
     qs = selectors.opportunity_list(user, view=view, filters=filters, sort=sort)
+    if "product_line" in columns:
+        qs = qs.select_related("product_line")
     rows, next_cursor = selectors.keyset_page(
         qs, sort=sort, after=params.get("after", ""), size=page_size_from(request)
     )
@@ -137,8 +152,26 @@ def opportunity_list(request):
         saved.active = saved.query == query
     pipelines = list(selectors.pipelines_active())
     stages = list(Stage.objects.filter(pipeline__in=pipelines).order_by("pipeline_id", "order"))
+    sort_columns = {
+        k: {
+            "key": k,
+            "label": label,
+            "active": k == key,
+            "descending": descending and k == key,
+            "next": f"-{k}" if (k == key and not descending) else k,
+        }
+        for k, label in SORT_LABELS.items()
+    }
+    may_assign = can_assign(user)
     context = {
         "rows": rows,
+        "table_rows": [(o, OPPORTUNITY_COLUMNS.cells(o, columns)) for o in rows],
+        "columns_key": OPPORTUNITY_COLUMNS.key,
+        "columns": columns,
+        "all_columns": [(c.key, c.label) for c in OPPORTUNITY_COLUMNS.columns],
+        "column_headers": OPPORTUNITY_COLUMNS.headers(columns, sort_columns),
+        "can_assign": may_assign,
+        "can_delete": can_delete(user),
         "next_url": f"?{urlencode({**base, 'after': next_cursor})}" if next_cursor else "",
         "first_url": f"?{urlencode(base)}" if params.get("after") else "",
         "view": view,
@@ -149,23 +182,14 @@ def opportunity_list(request):
         "saved_views": saved_views,
         "query": query,
         "filter_values": {k: params.get(k, "") for k in selectors.FILTER_KEYS},
-        "sort_columns": {
-            k: {
-                "key": k,
-                "label": label,
-                "active": k == key,
-                "descending": descending and k == key,
-                "next": f"-{k}" if (k == key and not descending) else k,
-            }
-            for k, label in SORT_LABELS.items()
-        },
+        "sort_columns": sort_columns,
         "sort_query": urlencode({k: v for k, v in base.items() if k != "sort"}) + "&",
         "statuses": OpportunityStatus.choices,
         "stages": stages,
         "pipelines": pipelines,
         "export_url": reverse("web:opportunity_export") if can_export(user) else "",
         "is_filtered": bool(filters),
-        **_filter_choices(user, request.GET),
+        **_filter_choices(user, request.GET, assign=may_assign),
     }
     return render(request, "pipeline/list.html", context)
 
@@ -192,11 +216,16 @@ def opportunity_export_view(request):
     fmt = request.GET.get("format", "xlsx")
     fmt = fmt if fmt in ("xlsx", "csv") else "xlsx"
     view = request.GET.get("view", "all")
+    sort = request.GET.get("sort", selectors.DEFAULT_SORT)
+    if sort.lstrip("-") not in selectors.SORTS:
+        sort = selectors.DEFAULT_SORT
     headers, rows = opportunity_export(
         actor=request.user,
         view=view if view in VIEWS else "all",
         filters=_filters(request.GET),
-        sort=request.GET.get("sort", selectors.DEFAULT_SORT),
+        sort=sort,
+        # "Export selected" of the bulk bar: only the chosen rows of the view.
+        ids=selected_ids(request) if request.method == "POST" or "ids" in request.GET else None,
         request=request,
     )
     return export_response(headers, rows, "opportunities", fmt)
@@ -238,11 +267,24 @@ def opportunity_detail(request, pk: int):
     return render(request, "pipeline/detail.html", context)
 
 
-def _render_form(request, form, opp=None, customer=None, conflict=None, status=200):
+def _render_form(
+    request, form, lines, products, opp=None, customer=None, conflict=None, status=200
+):
+    if status == 200 and (form.errors or lines.total_error_count()):
+        status = 422
+    options = product_options(products)
     return render(
         request,
         "pipeline/form.html",
-        {"form": form, "opp": opp, "customer": customer, "conflict": conflict},
+        {
+            "form": form,
+            "opp": opp,
+            "customer": customer,
+            "conflict": conflict,
+            "lines": lines,
+            "line_rows": line_rows(lines, options),
+            "empty_row": {"form": lines.empty_form, "options": options, "deleted": False},
+        },
         status=status,
     )
 
@@ -259,7 +301,9 @@ def opportunity_create(request):
     if stage_id and stage_id.isdigit():
         initial["stage"] = int(stage_id)
     form = OpportunityForm(request.POST or None, actor=user, customer=customer, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    products = line_products()
+    lines = line_formset(request.POST or None, products=products)
+    if request.method == "POST" and all([form.is_valid(), lines_valid(lines)]):
         data = form.service_fields()
         stage = form.cleaned_data["stage"]
         try:
@@ -268,6 +312,7 @@ def opportunity_create(request):
                 customer=form.cleaned_data["customer"],
                 pipeline=stage.pipeline,
                 stage=stage,
+                products=lines.lines(),
                 request=request,
                 **data,
             )
@@ -276,7 +321,7 @@ def opportunity_create(request):
         else:
             messages.success(request, _("Opportunity “%(title)s” created.") % {"title": opp.title})
             return redirect("web:opportunity_detail", opp.pk)
-    return _render_form(request, form, customer=customer)
+    return _render_form(request, form, lines, products, customer=customer)
 
 
 @login_required
@@ -290,10 +335,18 @@ def opportunity_edit(request, pk: int):
     form = OpportunityForm(
         request.POST or None, actor=request.user, opportunity=opp, initial=initial
     )
-    if request.method == "POST" and form.is_valid():
+    old_lines = existing_lines(opp)
+    products = line_products(opp)
+    lines = line_formset(request.POST or None, products=products, initial=old_lines)
+    if request.method == "POST" and all([form.is_valid(), lines_valid(lines)]):
         data = form.service_fields()
         changes = {f: v for f, v in data.items() if v != getattr(opp, f)}
-        if not changes:
+        new_lines = lines.lines() if lines.is_bound else old_lines
+        # An empty amount means "the sum of the lines": the service needs them for that.
+        send_lines = not same_lines(new_lines, old_lines) or (
+            lines.is_bound and data.get("amount") is None
+        )
+        if not changes and not send_lines:
             messages.info(request, _("Nothing was changed."))
             return redirect("web:opportunity_detail", opp.pk)
         try:
@@ -301,17 +354,18 @@ def opportunity_edit(request, pk: int):
                 actor=request.user,
                 opportunity=opp,
                 expected_version=form.cleaned_data["version"],
+                products=new_lines if send_lines else None,
                 request=request,
                 **changes,
             )
         except StaleEditError as exc:
-            return _render_form(request, form, opp=opp, conflict=exc, status=409)
+            return _render_form(request, form, lines, products, opp=opp, conflict=exc, status=409)
         except (ValidationError, PermissionDenied) as exc:
             apply_service_error(form, exc)
         else:
             messages.success(request, _("Opportunity “%(title)s” saved.") % {"title": opp.title})
             return redirect("web:opportunity_detail", opp.pk)
-    return _render_form(request, form, opp=opp)
+    return _render_form(request, form, lines, products, opp=opp)
 
 
 # ---- moves: from the detail page (redirect) and from the board (JSON) --------------------------

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from salesdesk.core.audit import audit_record
 from salesdesk.core.models import AuditEvent
@@ -38,9 +38,11 @@ from salesdesk.sales.models import (
     Product,
     ProductLine,
 )
+from salesdesk.web import lists
 from salesdesk.web.access import can_configure, require
 from salesdesk.web.forms import apply_service_error, save_through_service
 from salesdesk.web.history import field_history
+from salesdesk.web.lists import selected_ids
 from salesdesk.web.pagination import paginate, query_without
 from salesdesk.web.sales.forms import (
     ApprovalChainForm,
@@ -53,6 +55,7 @@ from salesdesk.web.sales.forms import (
     ProductLineForm,
     ReasonForm,
 )
+from salesdesk.web.sales.table import CONTRACT_COLUMNS
 
 CONTRACT_VIEWS = {
     "mine": gettext_lazy("Mine"),
@@ -476,7 +479,13 @@ def contract_list(request):
     user = request.user
     view, filters, _sort, columns, qs = _contract_query(request)
     page = paginate(request, qs)
+    chosen = CONTRACT_COLUMNS.chosen(lists.preference(user, CONTRACT_COLUMNS.key))
     context = {
+        "table_rows": [(c, CONTRACT_COLUMNS.cells(c, chosen)) for c in page.object_list],
+        "columns_key": CONTRACT_COLUMNS.key,
+        "columns": chosen,
+        "all_columns": [(c.key, c.label) for c in CONTRACT_COLUMNS.columns],
+        "column_headers": CONTRACT_COLUMNS.headers(chosen, columns),
         "tabs": [
             {"key": k, "label": label, "active": k == view} for k, label in CONTRACT_VIEWS.items()
         ],
@@ -497,15 +506,20 @@ def contract_list(request):
     return render(request, "sales/contracts.html", context)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @login_required
 def contract_export(request):
+    """The list view as xlsx; a POST ("Export selected" of the list) exports the selected
+    contracts of it (`ids`). The only bulk action on contracts: their status has rules."""
     from salesdesk.imports.exporters import xlsx_bytes
 
     user = request.user
     if not user.has_function(FunctionPermission.EXPORT):
         raise PermissionDenied
     _view, _filters, _sort, _columns, qs = _contract_query(request)
+    ids = selected_ids(request) if request.method == "POST" else None
+    if ids is not None:
+        qs = contract_selectors.contract_list(user, view="all").filter(pk__in=ids)
     headers = [
         _("Contract number"),
         _("Title"),
@@ -531,7 +545,9 @@ def contract_export(request):
         kind=AuditEvent.Kind.EXPORT,
         actor=user,
         request=request,
-        data={"entity": "contracts", "rows": len(rows)},
+        data={"entity": "contracts", "rows": len(rows)}
+        if ids is None
+        else {"entity": "contracts", "rows": len(rows), "ids": ids},
     )
     response = HttpResponse(
         xlsx_bytes([(str(_("Contracts")), headers, rows)]),
