@@ -383,7 +383,12 @@ def _funnel_pages(org, deals):
             "deal of rep",
         ),
         "funnel": (reverse("web:funnel"), EVERYONE, "funnel-data"),
-        "time_metrics": (reverse("web:time_metrics"), EVERYONE, "Company mean"),
+        "time_metrics": (reverse("web:time_metrics"), EVERYONE, "data-time-summary"),
+        "time_metrics_deals": (
+            reverse("web:time_metrics_deals") + "?metric=cycle",
+            EVERYONE,
+            "Back to the time metrics",
+        ),
         "settings_pipelines": (reverse("web:settings_pipelines"), ADMIN_ONLY, "Pipelines"),
         "settings_pipeline": (
             reverse("web:settings_pipeline", args=[pipeline.pk]),
@@ -406,6 +411,7 @@ def _funnel_pages(org, deals):
         "board_card",
         "funnel",
         "time_metrics",
+        "time_metrics_deals",
         "settings_pipelines",
         "settings_pipeline",
     ],
