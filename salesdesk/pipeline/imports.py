@@ -65,13 +65,12 @@ class OpportunityImport(EntityAdapter):
     def begin(self, *, actor, policy: str) -> dict:
         return {"owners": {}}
 
-    def _customers(self, actor, rows) -> dict[str, int]:
+    def _customers(self, actor, name_keys: dict[str, str]) -> dict[str, int]:
         """Exact name → id of the newest visible customer with that name. Read through the
         indexed name key (every name has one), then compared exactly."""
-        names = {v.get("customer", "").strip() for _n, v in rows} - {""}
-        if not names:
+        if not name_keys:
             return {}
-        keys = {normalize_name(n) for n in names}
+        names, keys = set(name_keys), set(name_keys.values())
         found: dict[str, int] = {}
         qs = Customer.objects.filter(name_key__in=keys, name__in=names)
         for name, pk in visible_to(qs, actor).values_list("name", "id"):
@@ -88,8 +87,8 @@ class OpportunityImport(EntityAdapter):
             cache.update({u: found.get(u) for u in missing})
         return cache
 
-    def _lookup(self, actor, rows, state):
-        customers = self._customers(actor, rows)
+    def _lookup(self, actor, rows, state, name_keys):
+        customers = self._customers(actor, name_keys)
         pipelines = {p.name: p for p in Pipeline.objects.filter(is_archived=False)}
         pipelines.update({p.name_en: p for p in pipelines.values() if p.name_en})
         owners = self._owners(actor, rows, state)
@@ -99,11 +98,48 @@ class OpportunityImport(EntityAdapter):
         channels = {c.code: c.pk for c in Channel.objects.filter(code__in=codes)} if codes else {}
         return customers, pipelines, owners, lines, channels
 
-    def process(self, rows, *, actor, policy, state, dry_run, column_names) -> BatchResult:
+    def prepare(self, rows, *, column_names):
+        """The parsing of a batch (no queries; in a worker process for large files): per row
+        (number, stripped values, amount, close date, fields that did not parse), and the name
+        key of every customer name."""
+        parsed = []
+        name_keys: dict[str, str] = {}
+        for number, values in rows:
+            v = {k: (values.get(k) or "").strip() for k in values}
+            bad = set()
+            amount = None
+            if v.get("amount"):
+                try:
+                    amount = Decimal(v["amount"].replace(",", "").replace("¥", ""))
+                except InvalidOperation:
+                    amount = None
+                if amount is None or not amount.is_finite():
+                    amount = None
+                    bad.add("amount")
+            close = None
+            if v.get("expected_close_date"):
+                try:
+                    close = parse_date(v["expected_close_date"][:10])
+                except ValueError:  # well formed but not a day of the calendar
+                    close = None
+                if close is None:
+                    bad.add("expected_close_date")
+            name = v.get("customer", "")
+            if name and name not in name_keys:
+                name_keys[name] = normalize_name(name)
+            parsed.append((number, v, amount, close, bad))
+        return parsed, name_keys
+
+    def process(
+        self, rows, *, actor, policy, state, dry_run, column_names, prepared=None
+    ) -> BatchResult:
         from salesdesk.pipeline import services
 
+        if prepared is None:
+            prepared = self.prepare(rows, column_names=column_names)
+        parsed, name_keys = prepared
         result = BatchResult()
-        customers, pipelines, owners, lines, channels = self._lookup(actor, rows, state)
+        customers, pipelines, owners, lines, channels = self._lookup(actor, rows, state, name_keys)
         default = services.default_pipeline()
         stages = {}
         by_pipeline: dict[int, list[Stage]] = {}
@@ -116,13 +152,12 @@ class OpportunityImport(EntityAdapter):
                 stages[(s.pipeline_id, s.name_en.lower())] = s
         first_open = {pk: open_stage(group) for pk, group in by_pipeline.items()}
         new: list[NewOpportunity] = []
-        for number, values in rows:
+        for number, v, amount, close, bad in parsed:
 
             def err(field, message, number=number):
                 result.issues.append(RowIssue(number, column_names.get(field, field), message))
 
             before = len(result.issues)
-            v = {k: (values.get(k) or "").strip() for k in values}
             if not v.get("title"):
                 err("title", _("Enter a title."))
             customer_id = customers.get(v.get("customer", ""))
@@ -138,23 +173,10 @@ class OpportunityImport(EntityAdapter):
                 )
                 if stage is None:
                     err("stage", _("Unknown stage."))
-            amount = None
-            if v.get("amount"):
-                try:
-                    amount = Decimal(v["amount"].replace(",", "").replace("¥", ""))
-                except InvalidOperation:
-                    amount = None
-                if amount is None or not amount.is_finite():
-                    amount = None
-                    err("amount", _("Enter a number."))
-            close = None
-            if v.get("expected_close_date"):
-                try:
-                    close = parse_date(v["expected_close_date"][:10])
-                except ValueError:  # well formed but not a day of the calendar
-                    close = None
-                if close is None:
-                    err("expected_close_date", _("Enter a date as YYYY-MM-DD."))
+            if "amount" in bad:
+                err("amount", _("Enter a number."))
+            if "expected_close_date" in bad:
+                err("expected_close_date", _("Enter a date as YYYY-MM-DD."))
             owner = actor
             if v.get("owner"):
                 owner = owners.get(v["owner"])
