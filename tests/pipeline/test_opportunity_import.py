@@ -434,13 +434,3 @@ def test_queries_per_batch_do_not_grow_with_rows(org, customers, stages, catalog
     assert small == large
     # SQLite takes its write lock before reading max(id) for the reserved ids: one more query
     assert small == (24 if connection.vendor == "sqlite" else 23)
-
-
-def test_the_worker_process_path_gives_the_same_result(org, customers, stages, settings):
-    """Large files parse their batches in a worker process (salesdesk.imports.parallel)."""
-    settings.SALESDESK_IMPORT_PARALLEL_MIN_ROWS = 1
-    settings.SALESDESK_IMPORT_WORKERS = 1
-    job = run_import(org.director, BAD_ROWS, all_or_nothing=False)
-    assert (job.status, job.created_count, job.error_count) == ("done", 1, 16)
-    assert issues(job) == EXPECTED_ISSUES
-    assert list(Opportunity.objects.values_list("title", "amount")) == [("Good", Decimal("5.00"))]
