@@ -37,12 +37,20 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="web: measure the database named by DATABASE_URL / SQLITE_PATH as it is",
     )
+    parser.add_argument(
+        "--entity",
+        default="customers",
+        help="imports: the record type to import (customers or opportunities)",
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     module = BENCHMARKS[args.name]
     if args.worker:  # internal: one database, in a process of its own
         return module.worker(args)
-    emit(args.name, module.bench(args))
+    name = args.name
+    if name == "imports" and args.entity != "customers":
+        name = f"imports_{args.entity}"  # bench/results/imports_opportunities.json
+    emit(name, module.bench(args))
     return 0
 
 

@@ -1,4 +1,5 @@
-"""`python -m bench imports --size 100000`: import throughput (DAT-1) from xlsx and CSV.
+"""`python -m bench imports --size 100000 [--entity opportunities]`: import throughput (DAT-1)
+from xlsx and CSV.
 
 For each database (SQLite, PostgreSQL) in a scratch database: generate N customers (Chinese
 company names, phones, emails, credit codes, levels, cities, industries, tags, a primary contact)
@@ -6,6 +7,11 @@ as a CSV (UTF-8-BOM) and, with other names, as an xlsx; import each through the 
 (read, map, validate, duplicate-check against the existing customers, bulk insert with field
 history, all-or-nothing in one transaction) and report rows/s. The xlsx import runs after the CSV
 one, so it is duplicate-checked against N existing customers.
+
+`--entity opportunities`: the setup writes 20,000 customers (tuples, with their name keys), 20
+reps, a product line and a channel; then N opportunities (customer by name, open stage by name,
+owner, amount, close date, product line, channel for some) are imported from a CSV, then N more
+from an xlsx, each in one all-or-nothing job, with their stage events and summaries.
 """
 
 from __future__ import annotations
@@ -118,14 +124,112 @@ def write_xlsx(path: Path, n: int, seed: int, prefix: str) -> None:
     book.close()
 
 
+OPP_HEADERS = [
+    "商机名称",
+    "客户",
+    "阶段",
+    "金额",
+    "预计成交日期",
+    "负责人",
+    "产品线",
+    "渠道",
+    "竞争对手",
+    "下一步",
+]
+OPEN_STAGES = ["线索收集", "潜在客户", "建立联系", "方案报价", "商务谈判"]
+SETUP_CUSTOMERS = 20_000
+SETUP_REPS = 20
+
+
+def customer_name(i: int) -> str:
+    return f"{WORDS[i % len(WORDS)]}{KINDS[i % len(KINDS)]}{i:06d}有限公司"
+
+
+def opportunity_rows(n: int, seed: int, prefix: str):
+    rng = random.Random(seed)
+    for i in range(n):
+        yield [
+            f"{rng.choice(KINDS)}项目 {prefix}{i:07d}",
+            customer_name(rng.randrange(SETUP_CUSTOMERS)),
+            rng.choice(OPEN_STAGES),
+            str(rng.randrange(10**3, 10**7)),
+            f"2027-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
+            f"rep{rng.randrange(SETUP_REPS)}" if rng.random() < 0.9 else "",
+            "ERP" if rng.random() < 0.3 else "",
+            "DIRECT" if rng.random() < 0.2 else "",
+            rng.choice(["", "", "用友", "金蝶, 浪潮"]),
+            rng.choice(["", "电话回访", "发送报价"]),
+        ]
+
+
+def write_opportunities_csv(path: Path, n: int, seed: int, prefix: str) -> None:
+    from salesdesk.imports.exporters import csv_lines
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.writelines(csv_lines(OPP_HEADERS, opportunity_rows(n, seed, prefix)))
+
+
+def write_opportunities_xlsx(path: Path, n: int, seed: int, prefix: str) -> None:
+    import xlsxwriter
+
+    from salesdesk.imports.exporters import workbook_options, write_sheet
+
+    book = xlsxwriter.Workbook(str(path), workbook_options(constant_memory=True))
+    write_sheet(book, "opportunities", OPP_HEADERS, opportunity_rows(n, seed, prefix))
+    book.close()
+
+
 def bench(args) -> dict:
     size = int(args.size or 100_000)
+    entity = getattr(args, "entity", None) or "customers"
     results = {}
     for url in database_urls(args):
         with scratch_database(url) as (env, label):
             run([sys.executable, "-m", "salesdesk.cli", "manage", "migrate", "-v", "0"], env)
-            results[label] = worker_json("imports", env, ["--size", str(size)])
-    return {"size": size, "goal_rows_per_s": 5000, "results": results}
+            extra = ["--size", str(size), "--entity", entity]
+            results[label] = worker_json("imports", env, extra)
+    return {"entity": entity, "size": size, "goal_rows_per_s": 5000, "results": results}
+
+
+def setup_opportunities(unit, user) -> dict:
+    """20,000 customers written as tuples with their name keys, reps, a product line and a
+    channel: what the opportunity rows refer to."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from salesdesk.core.bulk import Adapter, insert_rows, reserve_ids
+    from salesdesk.customers.models import Customer
+    from salesdesk.customers.normalize import normalize_name
+    from salesdesk.org.models import Role, User
+    from salesdesk.sales.models import Channel, ProductLine
+
+    t0 = time.perf_counter()
+    rep_role = Role.objects.get(code="rep")
+    reps = User.objects.bulk_create(
+        [User(username=f"rep{i}", role=rep_role, unit=unit) for i in range(SETUP_REPS)]
+    )
+    ProductLine.objects.create(code="ERP", name="ERP")
+    Channel.objects.create(code="DIRECT", name="直销", type="direct")
+    with transaction.atomic():
+        from django.db import connection
+
+        at = Adapter(connection).ts(timezone.now())
+        ids = reserve_ids(Customer, SETUP_CUSTOMERS)
+        rows = []
+        for i, pk in enumerate(ids):
+            name = customer_name(i)
+            owner = reps[i % len(reps)]
+            rows.append((pk, owner.pk, unit.pk, at, at, name, normalize_name(name)))
+        insert_rows(
+            Customer,
+            ("id", "owner_id", "org_unit_id", "created_at", "updated_at", "name", "name_key"),
+            rows,
+        )
+    return {
+        "customers": SETUP_CUSTOMERS,
+        "reps": SETUP_REPS,
+        "setup_s": round(time.perf_counter() - t0, 2),
+    }
 
 
 def worker(args) -> int:
@@ -146,17 +250,23 @@ def worker(args) -> int:
     user = User.objects.create(
         username="bench", role=Role.objects.get(code="admin"), unit=unit, is_superuser=True
     )
+    entity = getattr(args, "entity", None) or "customers"
     figures = {}
+    writers = {"csv": write_csv, "xlsx": write_xlsx}
+    if entity == "opportunities":
+        figures["setup"] = setup_opportunities(unit, user)
+        writers = {"csv": write_opportunities_csv, "xlsx": write_opportunities_xlsx}
     with tempfile.TemporaryDirectory() as tmp:
         settings.SALESDESK_IMPORT_DIR = Path(tmp) / "imports"
-        for fmt, writer, seed in (("csv", write_csv, 1), ("xlsx", write_xlsx, 2)):
-            path = Path(tmp) / f"customers.{fmt}"
+        for fmt, seed in (("csv", 1), ("xlsx", 2)):
+            writer = writers[fmt]
+            path = Path(tmp) / f"{entity}.{fmt}"
             t0 = time.perf_counter()
             writer(path, size, seed, fmt[0].upper())
             generate_s = time.perf_counter() - t0
             data = path.read_bytes()
             t0 = time.perf_counter()
-            job = job_create(actor=user, entity="customers", file_name=path.name, data=data)
+            job = job_create(actor=user, entity=entity, file_name=path.name, data=data)
             upload_s = time.perf_counter() - t0
             t1 = time.perf_counter()
             job = job_start(job=job, actor=user)
@@ -176,5 +286,11 @@ def worker(args) -> int:
                 "errors": job.error_count,
             }
         figures["customers_after"] = Customer.objects.count()
+        if entity == "opportunities":
+            from salesdesk.pipeline.models import Opportunity, StageEvent, StageStat
+
+            figures["opportunities_after"] = Opportunity.objects.count()
+            figures["stage_events_after"] = StageEvent.objects.count()
+            figures["stage_stats_after"] = StageStat.objects.count()
     print(json.dumps(figures), flush=True)
     return 0
