@@ -138,25 +138,6 @@ def _add_sums(row: Row, r: dict) -> None:
         figure.count += count
 
 
-def _add_histogram(row: Row, r: dict) -> None:
-    if r["metric"] == Metric.STAGE:
-        figure = row.cells.setdefault(r["stage_id"], Figure())
-    else:
-        figure = row.figure(r["metric"])
-    figure.histogram[r["days"]] = figure.histogram.get(r["days"], 0) + r["n"]
-
-
-def _rows(key_field: str, sums, histograms, names: dict[int, str]) -> list[Row]:
-    rows: dict[int, Row] = {}
-    for r in sums:
-        key = r[key_field]
-        _add_sums(rows.setdefault(key, Row(key=key, name=names.get(key, str(key)))), r)
-    for r in histograms:
-        key = r[key_field]
-        _add_histogram(rows.setdefault(key, Row(key=key, name=names.get(key, str(key)))), r)
-    return sorted(rows.values(), key=lambda r: r.name)
-
-
 def _flag(row: Row, company: Row) -> None:
     for stage_id, cell in row.cells.items():
         mean = company.cells.get(stage_id)
@@ -171,37 +152,59 @@ def _flag(row: Row, company: Row) -> None:
 def time_metrics(
     user: User, pipeline: Pipeline, *, date_from: date | None = None, date_to: date | None = None
 ) -> TimeMetrics:
-    """Six aggregate queries: totals and histograms, for the company, per rep, per unit."""
+    """One pass over the totals and one over the histograms of the period, each grouped by
+    owner and unit, summed in Python into the company's row (everything) and the rows of the
+    reps and teams the user may see (the (owner, unit) pairs `visible_to` lets through, read
+    from the small totals table: every histogram entry has a totals row with the same owner,
+    unit and month). The histogram pass reads a covering index."""
     stages = list(Stage.objects.filter(pipeline=pipeline).order_by("order", "id"))
     base = _month_range(StageStat.objects.filter(pipeline=pipeline), date_from, date_to)
     hist = _month_range(DurationStat.objects.filter(pipeline=pipeline), date_from, date_to)
-    n = {"n": Coalesce(Sum("count"), 0)}
+    visible = set(visible_to(base, user).values_list("owner_id", "org_unit_id").distinct())
     company = Row(key=0, name="")
-    for r in base.values("stage_id").annotate(**SUMS).order_by():
-        _add_sums(company, r)
-    for r in hist.values("metric", "stage_id", "days").annotate(**n).order_by():
-        _add_histogram(company, r)
-    scoped, scoped_hist = visible_to(base, user), visible_to(hist, user)
-    per_rep = list(scoped.values("owner_id", "stage_id").annotate(**SUMS).order_by())
-    per_unit = list(scoped.values("org_unit_id", "stage_id").annotate(**SUMS).order_by())
-    rep_hist = scoped_hist.values("owner_id", "metric", "stage_id", "days").annotate(**n)
-    unit_hist = scoped_hist.values("org_unit_id", "metric", "stage_id", "days").annotate(**n)
+    reps: dict[int, Row] = {}
+    teams: dict[int, Row] = {}
+
+    def rows_of(owner_id: int, unit_id: int) -> tuple[Row, ...]:
+        if (owner_id, unit_id) not in visible:
+            return (company,)
+        rep = reps.get(owner_id) or reps.setdefault(owner_id, Row(key=owner_id, name=""))
+        team = teams.get(unit_id) or teams.setdefault(unit_id, Row(key=unit_id, name=""))
+        return (company, rep, team)
+
+    for r in base.values("owner_id", "org_unit_id", "stage_id").annotate(**SUMS).order_by():
+        for row in rows_of(r["owner_id"], r["org_unit_id"]):
+            _add_sums(row, r)
+    grouped = (
+        hist.values_list("owner_id", "org_unit_id", "metric", "stage_id", "days")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    stage_metric = Metric.STAGE.value
+    for owner_id, unit_id, metric, stage_id, days, n in grouped:
+        for row in rows_of(owner_id, unit_id):
+            if metric == stage_metric:
+                figure = row.cells.get(stage_id) or row.cells.setdefault(stage_id, Figure())
+            else:
+                figure = row.deal.get(metric) or row.figure(metric)
+            figure.histogram[days] = figure.histogram.get(days, 0) + n
     user_names = {
         u.pk: u.name
-        for u in User.objects.filter(pk__in={r["owner_id"] for r in per_rep}).only(
-            "id", "username", "display_name"
-        )
+        for u in User.objects.filter(pk__in=reps).only("id", "username", "display_name")
     }
-    unit_names = dict(
-        OrgUnit.all_objects.filter(pk__in={r["org_unit_id"] for r in per_unit}).values_list(
-            "pk", "name"
-        )
-    )
-    reps = _rows("owner_id", per_rep, rep_hist.order_by(), user_names)
-    teams = _rows("org_unit_id", per_unit, unit_hist.order_by(), unit_names)
-    for row in [*reps, *teams]:
+    unit_names = dict(OrgUnit.all_objects.filter(pk__in=teams).values_list("pk", "name"))
+    for key, row in reps.items():
+        row.name = user_names.get(key, str(key))
+    for key, row in teams.items():
+        row.name = unit_names.get(key, str(key))
+    for row in [*reps.values(), *teams.values()]:
         _flag(row, company)
-    return TimeMetrics(stages=stages, company=company, reps=reps, teams=teams)
+    return TimeMetrics(
+        stages=stages,
+        company=company,
+        reps=sorted(reps.values(), key=lambda r: r.name),
+        teams=sorted(teams.values(), key=lambda r: r.name),
+    )
 
 
 # --- drill-down ---------------------------------------------------------------------------------

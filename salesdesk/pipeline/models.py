@@ -392,7 +392,22 @@ class DurationStat(models.Model):
                 name="durationstat_key",
             )
         ]
-        indexes = [models.Index(fields=["pipeline", "month"], name="durationstat_pipeline_month")]
+        # Covering the time-metrics read (one pass over a period's months): index only.
+        indexes = [
+            models.Index(
+                fields=[
+                    "pipeline",
+                    "month",
+                    "owner",
+                    "org_unit",
+                    "metric",
+                    "stage",
+                    "days",
+                    "count",
+                ],
+                name="durationstat_read",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.metric}/{self.stage_id}/{self.owner_id}/{self.month}/{self.days}"

@@ -283,7 +283,7 @@ def test_funnel_and_time_metrics_pages(org, customers, login, stages, django_ass
     assert "funnel-data" in funnel.content.decode()
     assert [r.open_count for r in funnel.context["rows"]][:3] == [0, 0, 1]
     client.get(reverse("web:time_metrics"))
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(11):
         page = client.get(reverse("web:time_metrics"))
     assert [r.name for r in page.context["metrics"].reps] == [org.rep.name]
 

@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'duration histogram',
                 'verbose_name_plural': 'duration histograms',
-                'indexes': [models.Index(fields=['pipeline', 'month'], name='durationstat_pipeline_month')],
+                'indexes': [models.Index(fields=['pipeline', 'month', 'owner', 'org_unit', 'metric', 'stage', 'days', 'count'], name='durationstat_read')],
                 'constraints': [models.UniqueConstraint(fields=('metric', 'stage', 'owner', 'org_unit', 'month', 'days'), name='durationstat_key')],
             },
         ),
