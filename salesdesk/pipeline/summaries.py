@@ -1,4 +1,4 @@
-"""The FUN-5 summaries (D31): StageStat running totals and DurationStat whole-day histograms,
+"""The FUN-5 summaries (D31, D41): StageStat running totals and DurationStat whole-day histograms,
 derived from the stage events by one definition, `contributions()`, used three ways:
 
 - a stage change adds its event's contributions in the change's transaction (`add_event`);
@@ -130,10 +130,9 @@ def write(totals: Totals, using: str = "default") -> None:
     if any(v < 0 for row in stats for v in row[len(stat_keys) :]) or any(
         row[-1] < 0 for row in hist
     ):
-        _subtract(StageStat._meta.db_table, stat_keys, STAT_VALUES, stats, using)
-        _subtract(DurationStat._meta.db_table, hist_keys, ("count",), hist, using)
-        StageStat.objects.using(using).filter(entered=0, exited=0, won=0, lead_converted=0).delete()
-        DurationStat.objects.using(using).filter(count=0).delete()
+        empty_stat = "entered = 0 AND exited = 0 AND won = 0 AND lead_converted = 0"
+        _subtract(StageStat._meta.db_table, stat_keys, STAT_VALUES, stats, using, empty_stat)
+        _subtract(DurationStat._meta.db_table, hist_keys, ("count",), hist, using, "count = 0")
         return
     _upsert(StageStat._meta.db_table, stat_keys, STAT_VALUES, stats, using)
     _upsert(DurationStat._meta.db_table, hist_keys, ("count",), hist, using)
@@ -159,17 +158,25 @@ def _upsert(
             )
 
 
-def _subtract(table: str, keys: tuple, values: tuple, rows: list[tuple], using: str) -> None:
+def _subtract(
+    table: str, keys: tuple, values: tuple, rows: list[tuple], using: str, empty: str
+) -> None:
+    """Subtract from existing rows (by their unique key), then delete those of them left
+    `empty` (only the touched keys: no scan of the table)."""
     if not rows:
         return
     sets = ", ".join(f"{v} = {v} + %s" for v in values)
     where = " AND ".join(f"{k} = %s" for k in keys if k != "pipeline_id")
-    params = [
-        (*row[len(keys) :], *(v for k, v in zip(keys, row, strict=False) if k != "pipeline_id"))
-        for row in rows
+    key_params = [
+        tuple(v for k, v in zip(keys, row, strict=False) if k != "pipeline_id") for row in rows
     ]
+    params = [(*row[len(keys) :], *key) for row, key in zip(rows, key_params, strict=True)]
     with connections[using].cursor() as cursor:
         cursor.executemany(f"UPDATE {table} SET {sets} WHERE {where}", params)  # noqa: S608
+        cursor.executemany(
+            f"DELETE FROM {table} WHERE {where} AND {empty}",  # noqa: S608 - our table
+            key_params,
+        )
 
 
 def add_event(event: StageEvent, stage_pipelines: Iterable[Stage]) -> None:
