@@ -20,7 +20,8 @@ from salesdesk.demo.registry import register
 ADVANCE = (0.78, 0.72, 0.66, 0.58, 0.55)
 MEAN_DAYS = (4.0, 7.0, 10.0, 14.0, 18.0)
 SKIP = 0.08  # jumps over the next stage
-BACK = 0.06  # goes back one stage once
+BACK = 0.06  # goes back one stage (at most twice)
+REOPEN = 0.45  # a lost deal is reopened in the same stage 2–12 weeks later (once)
 AFTER_SALES = 0.6  # a won deal moves on to after-sales
 TITLES = (
     "ERP 升级项目",
@@ -209,7 +210,8 @@ class _DealFactory:
         self.event(pk, "created", None, stage_id, created, created, created, owner, unit)
         entered = at = created
         status, reason, closed = "open", None, None
-        went_back = False
+        went_back = 0
+        reopened = False
         while True:
             days = rng.expovariate(1.0 / MEAN_DAYS[index]) + 0.1
             at = entered + timedelta(seconds=int(days * 86400))
@@ -218,9 +220,16 @@ class _DealFactory:
             if rng.random() > ADVANCE[index]:
                 status, reason, closed = "lost", rng.choice(self.lost_reasons), at
                 self.event(pk, "lost", stage_id, None, at, entered, created, owner, unit)
-                break
-            if not went_back and index > 0 and rng.random() < BACK:
-                went_back = True
+                again = at + timedelta(days=rng.uniform(14, 84))
+                if reopened or again >= self.now or rng.random() >= REOPEN:
+                    break
+                reopened = True
+                status, reason, closed = "open", None, None
+                self.event(pk, "reopened", None, stage_id, again, again, created, owner, unit)
+                entered = again
+                continue
+            if went_back < 2 and index > 0 and rng.random() < BACK:
+                went_back += 1
                 index -= 1
             elif index + 1 < len(stages) and rng.random() < SKIP:
                 index = min(index + 2, len(stages))
