@@ -31,7 +31,8 @@ from salesdesk.sales.models import (
 )
 from salesdesk.sales.receivables import services as receivables
 from salesdesk.sales.returns.services import sales_return_record
-from tests.customers.conftest import make_customer
+from tests.api.conftest import ApiClient
+from tests.customers.conftest import customer_snapshot, make_customer
 from tests.sales.conftest import make_chain, make_contract
 
 pytestmark = pytest.mark.django_db
@@ -189,6 +190,30 @@ def test_purchase_figures_come_from_counted_contracts_net_of_returns(org, world)
     assert Customer.history.filter(id=w["buyer"].pk, purchase_count=2).count() == 0
 
 
+def test_several_providers_are_summed_per_customer(world):
+    from salesdesk.sales.purchase_facts import contract_purchase_facts
+
+    purchase_facts_registry.register("again", contract_purchase_facts)
+    try:
+        result = purchase_facts_recompute()
+    finally:
+        purchase_facts_registry.unregister("again")
+    assert result.providers == ("contracts", "again")
+    # the same facts twice: dates unchanged, counts and money doubled
+    assert facts(world["buyer"]) == (
+        date(2026, 3, 1), date(2026, 5, 1), 4, Decimal("4602.00"), Decimal("3002.00"), True,
+    )  # fmt: skip
+    assert purchase_facts_registry.keys() == ["contracts"]
+
+
+def test_without_providers_nothing_is_written(world, monkeypatch):
+    monkeypatch.setattr(purchase_facts_registry, "_providers", {})
+    before = list(Customer.all_objects.order_by("pk").values())
+    result = purchase_facts_recompute()
+    assert (result.providers, result.customers_with_sales, result.updated) == ((), 0, 0)
+    assert list(Customer.all_objects.order_by("pk").values()) == before
+
+
 def test_second_run_changes_nothing(world):
     purchase_facts_recompute()
     before = list(Customer.all_objects.order_by("pk").values())
@@ -263,6 +288,48 @@ def test_management_command_runs_the_job(world, capsys):
         "RFM: 3 scored, 1 without purchases, 3 rows updated (2 level changes, "
     )
     assert facts(world["buyer"])[2:5] == (2, Decimal("2301.00"), Decimal("1501.00"))
+
+
+def test_api_shows_the_figures_and_refuses_hand_edits_of_computed_ones(org, world):
+    purchase_facts_recompute()
+    client = ApiClient(org.rep)
+    buyer, bystander = world["buyer"], world["bystander"]
+    body = client.get(f"/api/v1/customers/{buyer.pk}").json()
+    assert {k: body[k] for k in (*PURCHASE_FIELDS, "version")} == {
+        "first_purchase_at": "2026-03-01",
+        "last_purchase_at": "2026-05-01",
+        "purchase_count": 2,
+        "purchase_value": "2301.00",
+        "paid_value": "1501.00",
+        "purchases_from_contracts": True,
+        "version": body["version"],
+    }
+    before = customer_snapshot()
+    response = client.patch(
+        f"/api/v1/customers/{buyer.pk}",
+        {"version": body["version"], "purchase_count": 9, "purchase_value": "2301", "city": "北京"},
+    )
+    assert response.status_code == 422
+    assert response.json()["fields"] == {
+        "purchase_count": [
+            "Computed daily from the customer's contracts, returns and payments; it cannot be "
+            "changed by hand."
+        ]
+    }
+    assert customer_snapshot() == before
+    # unchanged figures may be sent back with other edits
+    response = client.patch(
+        f"/api/v1/customers/{buyer.pk}",
+        {"version": body["version"], "purchase_count": 2, "purchase_value": "2301", "city": "北京"},
+    )
+    assert (response.status_code, response.json()["city"]) == (200, "北京")
+    # a customer without sales records keeps hand-entered figures
+    other = client.get(f"/api/v1/customers/{bystander.pk}").json()
+    assert (other["purchases_from_contracts"], other["paid_value"]) == (False, "0.00")
+    response = client.patch(
+        f"/api/v1/customers/{bystander.pk}", {"version": other["version"], "purchase_count": 5}
+    )
+    assert (response.status_code, response.json()["purchase_count"]) == (200, 5)
 
 
 @pytest.mark.parametrize(
