@@ -143,13 +143,18 @@ def purchase_facts_recompute(*, using: str = "default") -> PurchaseFactsResult:
             OR c.paid_value <> f.paid_value
         )
     """  # noqa: S608 - table name is ours, the providers' SQL is parametrised
+    if connection.vendor == "postgresql":
+        # an anti-join; NOT IN (subquery) becomes a per-row scan once the ids outgrow work_mem
+        without_sales = f"NOT EXISTS (SELECT 1 FROM ({sql}) s WHERE s.customer_id = c.id)"  # noqa: S608
+    else:
+        # SQLite builds the ids into a temporary index once
+        without_sales = f"c.id NOT IN (SELECT s.customer_id FROM ({sql}) s)"  # noqa: S608
     empty_sql = f"""
-        UPDATE {table} SET
+        UPDATE {table} AS c SET
             first_purchase_at = NULL, last_purchase_at = NULL, purchase_count = 0,
             purchase_value = 0, paid_value = 0, purchases_from_contracts = %s,
-            version = version + 1, updated_at = %s
-        WHERE purchases_from_contracts AND deleted_at IS NULL
-          AND id NOT IN (SELECT s.customer_id FROM ({sql}) s)
+            version = c.version + 1, updated_at = %s
+        WHERE c.purchases_from_contracts AND c.deleted_at IS NULL AND {without_sales}
     """  # noqa: S608
     count_sql = f"""
         SELECT COUNT(*) FROM {table} c
