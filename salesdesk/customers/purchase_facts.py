@@ -23,14 +23,15 @@ Which customer fields are fed (`purchase_facts_recompute`):
 - every other customer keeps its imported or hand-entered values (nothing is written).
 What counts as a purchase is the provider's rule; the sales app's is in its module docstring.
 
-Writing. Two UPDATE statements (one UPDATE … FROM the providers' aggregate, one reset), the same
-on SQLite (≥ 3.33) and PostgreSQL, no Python loop over customers. Only rows whose values differ
-are written, so the job is idempotent (a second run writes nothing). A written row gets
-`version + 1` (optimistic locking: an edit form opened before the run is refused instead of
-writing the old purchase figures back) and `updated_at`. Soft-deleted customers are left alone
-(a restored customer is brought up to date by the next run). No field-history rows are written
-for these bulk changes (like the RFM job). Money sums are rounded to the cent in SQL, so SQLite's
-floating-point sums compare equal from run to run.
+Writing. The providers' aggregate goes once into a temporary table (unique index on the customer,
+analysed), then two UPDATE statements (one UPDATE … FROM it, one reset of the customers it no
+longer holds), the same on SQLite (≥ 3.33) and PostgreSQL, no Python loop over customers. Only
+rows whose values differ are written, so the job is idempotent (a second run writes nothing). A
+written row gets `version + 1` (optimistic locking: an edit form opened before the run is refused
+instead of writing the old purchase figures back) and `updated_at`. Soft-deleted customers are
+left alone (a restored customer is brought up to date by the next run). No field-history rows are
+written for these bulk changes (like the RFM job). Money sums are rounded to the cent in SQL, so
+SQLite's floating-point sums compare equal from run to run.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ FACT_COLUMNS = (
 )
 
 Provider = Callable[[BaseDatabaseWrapper], tuple[str, list]]
+FACTS_TABLE = "salesdesk_purchase_facts"  # temporary, per connection, only during a run
 
 
 class PurchaseFactsRegistry:
@@ -118,22 +120,29 @@ def purchase_facts_recompute(*, using: str = "default") -> PurchaseFactsResult:
         return PurchaseFactsResult(keys, 0, 0, 0, round(time.perf_counter() - started, 3))
     sql, params = combined
     now = timezone.now()
-    table = connection.ops.quote_name(Customer._meta.db_table)
+    qn = connection.ops.quote_name
+    table = qn(Customer._meta.db_table)
+    facts = qn(FACTS_TABLE)
     differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
-    # f: one row per customer, money rounded to the cent (SQLite sums floating-point values)
-    facts = f"""
+    # The providers' aggregate is computed once into a temporary table with a unique index on
+    # the customer id (money rounded to the cent: SQLite sums floating-point values), so both
+    # UPDATEs join an indexed, analysed table whatever the planner thinks of the customers
+    # table (its statistics predate the run's own writes).
+    create_sql = f"""
+        CREATE TEMPORARY TABLE {facts} AS
         SELECT x.customer_id, x.first_purchase_at, x.last_purchase_at,
             x.purchase_count, ROUND(x.purchase_value, 2) AS purchase_value,
             ROUND(x.paid_value, 2) AS paid_value
         FROM ({sql}) x
-    """  # noqa: S608
+    """  # noqa: S608 - the providers' SQL is parametrised
+    index_sql = f"CREATE UNIQUE INDEX {qn(FACTS_TABLE + '_customer')} ON {facts} (customer_id)"
     update_sql = f"""
         UPDATE {table} AS c SET
             first_purchase_at = f.first_purchase_at, last_purchase_at = f.last_purchase_at,
             purchase_count = f.purchase_count, purchase_value = f.purchase_value,
             paid_value = f.paid_value, purchases_from_contracts = %s,
             version = c.version + 1, updated_at = %s
-        FROM ({facts}) AS f
+        FROM {facts} AS f
         WHERE c.id = f.customer_id AND c.deleted_at IS NULL AND (
             NOT c.purchases_from_contracts
             OR c.first_purchase_at {differs} f.first_purchase_at
@@ -142,31 +151,33 @@ def purchase_facts_recompute(*, using: str = "default") -> PurchaseFactsResult:
             OR c.purchase_value <> f.purchase_value
             OR c.paid_value <> f.paid_value
         )
-    """  # noqa: S608 - table name is ours, the providers' SQL is parametrised
-    if connection.vendor == "postgresql":
-        # an anti-join; NOT IN (subquery) becomes a per-row scan once the ids outgrow work_mem
-        without_sales = f"NOT EXISTS (SELECT 1 FROM ({sql}) s WHERE s.customer_id = c.id)"  # noqa: S608
-    else:
-        # SQLite builds the ids into a temporary index once
-        without_sales = f"c.id NOT IN (SELECT s.customer_id FROM ({sql}) s)"  # noqa: S608
+    """  # noqa: S608 - table names are ours
     empty_sql = f"""
         UPDATE {table} AS c SET
             first_purchase_at = NULL, last_purchase_at = NULL, purchase_count = 0,
             purchase_value = 0, paid_value = 0, purchases_from_contracts = %s,
             version = c.version + 1, updated_at = %s
-        WHERE c.purchases_from_contracts AND c.deleted_at IS NULL AND {without_sales}
+        WHERE c.purchases_from_contracts AND c.deleted_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM {facts} f WHERE f.customer_id = c.id)
     """  # noqa: S608
     count_sql = f"""
         SELECT COUNT(*) FROM {table} c
         WHERE c.purchases_from_contracts AND c.deleted_at IS NULL
     """  # noqa: S608
     with transaction.atomic(using=using), connection.cursor() as cursor:
-        cursor.execute(update_sql, [True, now, *params])
-        updated = max(cursor.rowcount, 0)
-        cursor.execute(empty_sql, [False, now, *params])
-        emptied = max(cursor.rowcount, 0)
-        cursor.execute(count_sql)
-        (with_sales,) = cursor.fetchone()
+        cursor.execute(f"DROP TABLE IF EXISTS {facts}")
+        try:
+            cursor.execute(create_sql, params)
+            cursor.execute(index_sql)
+            cursor.execute(f"ANALYZE {facts}")
+            cursor.execute(update_sql, [True, now])
+            updated = max(cursor.rowcount, 0)
+            cursor.execute(empty_sql, [False, now])
+            emptied = max(cursor.rowcount, 0)
+            cursor.execute(count_sql)
+            (with_sales,) = cursor.fetchone()
+        finally:
+            cursor.execute(f"DROP TABLE IF EXISTS {facts}")
     return PurchaseFactsResult(
         providers=keys,
         customers_with_sales=with_sales,
