@@ -10,8 +10,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -212,6 +213,23 @@ def test_without_providers_nothing_is_written(world, monkeypatch):
     result = purchase_facts_recompute()
     assert (result.providers, result.customers_with_sales, result.updated) == ((), 0, 0)
     assert list(Customer.all_objects.order_by("pk").values()) == before
+
+
+def test_the_recomputation_is_a_constant_number_of_statements(org, cat, world):
+    with CaptureQueriesContext(connection) as first:
+        purchase_facts_recompute()
+    for i in range(3):
+        more = make_customer(org.rep, f"更多 More {i}")
+        activate(org.rep, make_contract(org.rep, more, cat, quantity="1"))
+    with CaptureQueriesContext(connection) as second:
+        result = purchase_facts_recompute()
+    assert result.updated == 3
+    # drop, create, index, analyse the temporary table; two updates; a count; drop
+    statements = [q["sql"].split()[0].upper() for q in second.captured_queries]
+    assert [s for s in statements if s not in ("SAVEPOINT", "RELEASE")] == [
+        "DROP", "CREATE", "CREATE", "ANALYZE", "UPDATE", "UPDATE", "SELECT", "DROP",
+    ]  # fmt: skip
+    assert len(first.captured_queries) == len(second.captured_queries)
 
 
 def test_second_run_changes_nothing(world):
