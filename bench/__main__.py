@@ -5,10 +5,22 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import coldstart, customers, demo, imports, pipeline, pool, scoping, segments, web
+from bench import (
+    behaviour,
+    coldstart,
+    customers,
+    demo,
+    imports,
+    pipeline,
+    pool,
+    scoping,
+    segments,
+    web,
+)
 from bench.common import emit
 
 BENCHMARKS = {
+    "behaviour": behaviour,
     "coldstart": coldstart,
     "customers": customers,
     "demo": demo,

@@ -180,11 +180,20 @@ class Customer(ScopedModel):
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
     needs = models.TextField(_("needs and pain points"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    # Behaviour (computed from purchases; see services.customer_behaviour_refresh)
+    # Behaviour: imported or entered by hand, or computed from the sales records by the daily job
+    # (salesdesk.customers.purchase_facts; D42), which then sets purchases_from_contracts.
     first_purchase_at = models.DateField(_("first purchase"), null=True, blank=True)
     last_purchase_at = models.DateField(_("last purchase"), null=True, blank=True)
     purchase_count = models.PositiveIntegerField(_("purchases"), default=0)
     purchase_value = models.DecimalField(_("purchase value"), default=0, **MONEY)
+    paid_value = models.DecimalField(_("payments received"), default=0, **MONEY)
+    purchases_from_contracts = models.BooleanField(
+        _("purchases from contracts"),
+        default=False,
+        help_text=_(
+            "Set by the daily job when the purchase figures come from the customer's contracts."
+        ),
+    )
     rfm_recency = models.PositiveSmallIntegerField(_("R score"), null=True, blank=True)
     rfm_frequency = models.PositiveSmallIntegerField(_("F score"), null=True, blank=True)
     rfm_monetary = models.PositiveSmallIntegerField(_("M score"), null=True, blank=True)
@@ -234,6 +243,8 @@ class Customer(ScopedModel):
             "updated_at",
             "last_follow_up_at",
             "rfm_scored_at",
+            "paid_value",
+            "purchases_from_contracts",
             "last_visit_at",
             "next_visit_due",
         ],

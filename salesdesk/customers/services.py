@@ -274,6 +274,26 @@ def customer_create(
     return customer
 
 
+# Written by the daily job from the sales records for customers marked purchases_from_contracts
+# (salesdesk.customers.purchase_facts, D42).
+PURCHASE_FIELDS = ("first_purchase_at", "last_purchase_at", "purchase_count", "purchase_value")
+
+
+def _refuse_purchase_edits(customer: Customer, changes: dict[str, Any]) -> None:
+    errors = {
+        field: [
+            _(
+                "Computed daily from the customer's contracts, returns and payments; it cannot "
+                "be changed by hand."
+            )
+        ]
+        for field in PURCHASE_FIELDS
+        if field in changes and changes[field] != getattr(customer, field)
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def customer_update(
     *,
@@ -294,6 +314,8 @@ def customer_update(
     _unknown(changes, CUSTOMER_FIELDS, "customer")
     current = _editable(Customer, actor, customer.pk)
     _check_version(current, expected_version)
+    if current.purchases_from_contracts:
+        _refuse_purchase_edits(current, changes)
     old_keys = {f: getattr(current, f) for f in CUSTOMER_KEY_FIELDS}
     for field, value in changes.items():
         setattr(current, field, value)

@@ -14,10 +14,27 @@ logger = logging.getLogger(__name__)
 @db_periodic_task(crontab(minute="0", hour="19"), name="customers_rfm_recompute")
 @lock_task("salesdesk-customers-rfm")
 def customers_rfm_recompute() -> dict:
-    """Daily at 03:00 Asia/Shanghai: RFM scores and rule-based levels of every customer (CUS-2).
-    Returns the run's figures (call `.call_local()` for them; Huey keeps no periodic results)."""
+    """Daily at 03:00 Asia/Shanghai: first the customers' purchase figures from the sales records
+    (salesdesk.customers.purchase_facts, D42), then RFM scores and rule-based levels of every
+    customer (CUS-2) from those figures. Returns the run's figures (call `.call_local()` for
+    them; Huey keeps no periodic results)."""
+    return customer_behaviour_recompute()
+
+
+def customer_behaviour_recompute() -> dict:
+    """The job's work, also run by `salesdesk manage recompute_customer_behaviour`."""
+    from salesdesk.customers.purchase_facts import purchase_facts_recompute
     from salesdesk.customers.rfm import rfm_recompute
 
+    facts = purchase_facts_recompute()
+    logger.info(
+        "Purchases from %s: %s customers with sales, %s updated, %s emptied in %.1f s",
+        ", ".join(facts.providers) or "no provider",
+        facts.customers_with_sales,
+        facts.updated,
+        facts.emptied,
+        facts.seconds,
+    )
     result = rfm_recompute()
     logger.info(
         "RFM: %s scored, %s without purchases, %s rows updated (%s level changes) in %.1f s",
@@ -28,6 +45,10 @@ def customers_rfm_recompute() -> dict:
         result.seconds,
     )
     return {
+        "purchases_customers_with_sales": facts.customers_with_sales,
+        "purchases_updated": facts.updated,
+        "purchases_emptied": facts.emptied,
+        "purchases_seconds": facts.seconds,
         "scored": result.scored,
         "unscored": result.unscored,
         "updated": result.updated,

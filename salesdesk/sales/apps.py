@@ -9,6 +9,7 @@ class SalesConfig(AppConfig):
 
     def ready(self) -> None:
         # Registration only: the services modules declare recycle-bin entries and the customer
-        # attachments (handover, merge) of contracts.
-        from salesdesk.sales import attachments, services  # noqa: F401
+        # attachments (handover, merge) of contracts; purchase_facts registers the contracts as
+        # the source of the customers' purchase figures (D42).
+        from salesdesk.sales import attachments, purchase_facts, services  # noqa: F401
         from salesdesk.sales.contracts import services as contract_services  # noqa: F401

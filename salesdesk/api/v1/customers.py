@@ -151,6 +151,11 @@ class CustomerOut(Schema):
     last_purchase_at: date | None
     purchase_count: int
     purchase_value: Decimal
+    paid_value: Decimal = Field(description="Payments received on the counted contracts.")
+    purchases_from_contracts: bool = Field(
+        description="The purchase figures come from the customer's contracts (recomputed daily); "
+        "they cannot be changed by hand then."
+    )
     rfm_recency: int | None
     rfm_frequency: int | None
     rfm_monetary: int | None
