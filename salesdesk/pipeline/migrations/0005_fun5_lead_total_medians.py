@@ -84,8 +84,8 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'duration histogram',
                 'verbose_name_plural': 'duration histograms',
-                'indexes': [models.Index(fields=['pipeline', 'month', 'owner', 'org_unit', 'metric', 'stage', 'days', 'count'], name='durationstat_read')],
-                'constraints': [models.UniqueConstraint(fields=('metric', 'stage', 'owner', 'org_unit', 'month', 'days'), name='durationstat_key')],
+                'indexes': [models.Index(fields=['pipeline', 'owner', 'org_unit', 'metric', 'stage', 'days', 'month', 'count'], name='durationstat_read')],
+                'constraints': [models.UniqueConstraint(fields=('owner', 'org_unit', 'metric', 'stage', 'days', 'month'), name='durationstat_key')],
             },
         ),
         migrations.RunPython(rebuild_summaries, migrations.RunPython.noop),
