@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from django.db import connection
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -70,11 +71,17 @@ class OpportunityImport(EntityAdapter):
         indexed name key (every name has one), then compared exactly."""
         if not name_keys:
             return {}
-        names, keys = set(name_keys), set(name_keys.values())
+        names, keys = set(name_keys), sorted(set(name_keys.values()))
         found: dict[str, int] = {}
-        qs = Customer.objects.filter(name_key__in=keys, name__in=names)
+        if connection.vendor == "postgresql":
+            # One array parameter instead of an IN list of up to 2,000 placeholders, which
+            # psycopg splits on the client (a third of the lookup's time).
+            qs = Customer.objects.extra(where=["name_key = ANY(%s)"], params=[keys])
+        else:
+            qs = Customer.objects.filter(name_key__in=keys)
         for name, pk in visible_to(qs, actor).values_list("name", "id"):
-            found.setdefault(name, pk)
+            if name in names:  # exact name: the key is only the index's way in
+                found.setdefault(name, pk)
         return found
 
     def _owners(self, actor, rows, state) -> dict[str, User | None]:
