@@ -20,8 +20,8 @@ from salesdesk.demo.registry import register
 ADVANCE = (0.78, 0.72, 0.66, 0.58, 0.55)
 MEAN_DAYS = (4.0, 7.0, 10.0, 14.0, 18.0)
 SKIP = 0.08  # jumps over the next stage
-BACK = 0.06  # goes back one stage (at most twice)
-REOPEN = 0.45  # a lost deal is reopened in the same stage 2–12 weeks later (once)
+BACK = 0.08  # goes back one stage (at most twice)
+REOPEN = 0.5  # a lost deal is reopened in the same stage 2–12 weeks later (once)
 AFTER_SALES = 0.6  # a won deal moves on to after-sales
 TITLES = (
     "ERP 升级项目",
