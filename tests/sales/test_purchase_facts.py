@@ -354,9 +354,7 @@ def test_api_shows_the_figures_and_refuses_hand_edits_of_computed_ones(org, worl
     ("language", "texts"),
     [
         ("en", ["From contracts, returns and payments", "Payments received"]),
-        # the source line's translation is in tmp/translations/rfm.json until the catalogue
-        # merge; then add "来自合同、退货和回款" here
-        ("zh-hans", ["已收回款", "购买金额"]),
+        ("zh-hans", ["来自合同、退货和回款", "已收回款", "购买金额"]),
     ],
 )
 def test_customer_360_shows_the_recomputed_figures(org, world, language, texts):
