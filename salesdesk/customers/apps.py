@@ -9,4 +9,6 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         # Registration only: the services module declares the recycle-bin entries.
-        from salesdesk.customers import services  # noqa: F401
+        from salesdesk.customers import name_index, services  # noqa: F401
+
+        name_index.connect()

@@ -38,6 +38,7 @@ from salesdesk.core.bulk import (
     insert_rows,
     reserve_ids,
 )
+from salesdesk.customers import name_index
 from salesdesk.customers.duplicates import MIN_PHONE_DIGITS, mask_person
 from salesdesk.customers.models import (
     AgeBand,
@@ -937,6 +938,9 @@ class CustomerImport(EntityAdapter):
                 )
             )
         insert_rows(Customer, CUSTOMER_COLUMNS, customers)
+        name_index.index_names(
+            "customer", [(pk, out["name"]) for pk, (_n, out) in zip(ids, creates, strict=True)]
+        )
         insert_history_rows(
             Customer,
             CUSTOMER_COLUMNS,
@@ -973,6 +977,7 @@ class CustomerImport(EntityAdapter):
             for contact_pk, (pk, out) in zip(contact_ids, with_contact, strict=True)
         ]
         insert_rows(Contact, CONTACT_COLUMNS, contacts)
+        name_index.index_names("contact", [(row[0], row[5]) for row in contacts])
         insert_history_rows(
             Contact,
             CONTACT_COLUMNS,
@@ -1046,7 +1051,10 @@ class CustomerImport(EntityAdapter):
                 default_change_reason=HISTORY_REASON,
                 default_date=now,
             )
+            if "name" in fields:
+                name_index.index_names("customer", [(pk, by_pk[pk].name) for pk in done])
             if changed_contacts:
+                name_index.index_names("contact", [(c.pk, c.name) for c in changed_contacts])
                 bulk_update_with_history(
                     changed_contacts,
                     Contact,
@@ -1069,6 +1077,7 @@ class CustomerImport(EntityAdapter):
                 )
         if contacts_new:
             insert_objects(Contact, contacts_new)
+            name_index.index_names("contact", [(c.pk, c.name) for c in contacts_new])
             insert_history(
                 Contact, contacts_new, user_id=actor.pk, date=now, change_reason=HISTORY_REASON
             )

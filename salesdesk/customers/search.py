@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from salesdesk.core.search import SearchHit, search_registry
+from salesdesk.customers import name_index
 from salesdesk.customers.normalize import normalize_phone
 from salesdesk.customers.selectors import contacts_visible, customers_visible
 
@@ -47,17 +48,45 @@ def _probed(queryset, q: Q):
     return queryset.filter(q)
 
 
-def _rows(queryset, query: str, limit: int, *, pinyin_fields: tuple[str, str], order) -> list:
-    """Prefix matches on the indexed pinyin keys first (Latin queries), then, if none, substring
-    matches on the name; no ORDER BY in SQL so LIMIT stops the scan early; sorted here."""
+# Candidate ids are read from a key index, up to CANDIDATES, and checked against the viewer's
+# scope CHUNK at a time; when the index holds more candidates than that and the first ones did not
+# fill the page (a small scope over a very common key), the scoped query itself answers: the
+# planner then starts from the (small) scope.
+CANDIDATES = 6_000
+CHUNK = 2_000
+
+
+def _walk(queryset, ids: list[int], check: Q, limit: int) -> list | None:
+    """The first `limit` rows of `queryset` among `ids` that pass `check`, walking the ids in
+    chunks; None when the candidates could not settle it (see CANDIDATES)."""
     rows: list = []
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        rows += queryset.filter(check, pk__in=chunk).order_by()[: limit - len(rows)]
+        if len(rows) >= limit:
+            return rows
+    return None if len(ids) >= CANDIDATES else rows
+
+
+def _rows(queryset, query: str, limit: int, *, kind: str, pinyin_fields: tuple[str, str], order):
+    """Prefix matches on the indexed pinyin keys first (Latin queries), then, if none, substring
+    matches on the name through the name index (D43); the scope is applied to candidate ids read
+    from an index, so a director's wide scope is never scanned; sorted here."""
+    rows: list = []
+    model = queryset.model
     latin = query.lower()
     if _LATIN.fullmatch(latin):
         full_field, initials_field = pinyin_fields
         q = _prefix_range(full_field, latin, "{") | _prefix_range(initials_field, latin, "{")
-        rows = list(_probed(queryset, q).order_by()[:limit])
-    if not rows:  # Latin names are in the pinyin key too: a substring scan only as a fallback
-        rows = list(queryset.filter(name__icontains=query).order_by()[:limit])
+        ids = list(model.objects.filter(q).order_by().values_list("pk", flat=True)[:CANDIDATES])
+        rows = _walk(queryset, ids, Q(), limit)
+        if rows is None:
+            rows = list(queryset.filter(q).order_by()[:limit])
+    if not rows:  # Latin names are in the pinyin key too: substrings only as a fallback
+        check = Q(name__icontains=query)
+        ids = name_index.candidates(kind, query, CANDIDATES)
+        found = None if ids is None else _walk(queryset, ids, check, limit)
+        rows = found if found is not None else list(queryset.filter(check).order_by()[:limit])
     return sorted(rows, key=order)
 
 
@@ -75,6 +104,7 @@ def search_customers(user, query: str, limit: int) -> list[SearchHit]:
         customers_visible(user).select_related("owner"),
         query,
         limit,
+        kind="customer",
         pinyin_fields=("name_pinyin", "name_initials"),
         order=lambda row: (row.name_pinyin, row.pk),
     )
@@ -98,6 +128,7 @@ def search_contacts(user, query: str, limit: int) -> list[SearchHit]:
         contacts_visible(user).select_related("customer"),
         query,
         limit,
+        kind="contact",
         pinyin_fields=("name_pinyin", "name_initials"),
         order=lambda row: (row.name_pinyin, row.pk),
     )

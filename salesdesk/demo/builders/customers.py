@@ -45,6 +45,7 @@ from decimal import Decimal
 from django.db import connections
 
 from salesdesk.core.bulk import TupleTable
+from salesdesk.customers import name_index
 from salesdesk.customers.normalize import (
     normalize_credit_code,
     normalize_email,
@@ -535,6 +536,11 @@ class _CustomerFactory:
         self.result.task_count = self.task_ids.next - self.task_ids.start
 
     def flush(self) -> None:
+        for table, kind in ((self.customers, "customer"), (self.contacts, "contact")):
+            col = table.columns.index("name")
+            name_index.index_names(
+                kind, [(row[0], row[col]) for row in table.rows], using=self.ctx.using
+            )
         for table in (
             self.customers,
             self.customer_tags,
