@@ -427,8 +427,9 @@ _in_templates: dict[tuple, str] = {}
 def _rows_in(key: tuple, make_queryset, values) -> list[tuple]:
     """The rows of `make_queryset(values)` (a values_list with one `__in` filter), without the
     ORM preparing each of the thousands of values: the SQL the ORM writes for one value is kept
-    per (query, database vendor) and its `IN (%s)` widened to all of them. Same SQL, same
-    order, same managers (deleted rows excluded) as the queryset itself."""
+    per (query, database vendor) and its `IN (%s)` widened to all of them (`= ANY(array)` on
+    PostgreSQL). Same SQL, same order, same managers (deleted rows excluded) as the queryset
+    itself."""
     values = list(values)
     cache_key = (*key, connection.vendor)
     template = _in_templates.get(cache_key)
@@ -437,9 +438,14 @@ def _rows_in(key: tuple, make_queryset, values) -> list[tuple]:
         if tuple(params) != ("\x00",) or sql.count("IN (%s)") != 1:
             return list(make_queryset(values))  # not the expected shape: let the ORM do it
         template = _in_templates[cache_key] = sql
-    marks = ", ".join(["%s"] * len(values))
     with connection.cursor() as cursor:
-        cursor.execute(template.replace("IN (%s)", f"IN ({marks})"), values)
+        if connection.vendor == "postgresql":
+            # One array parameter: psycopg splits a query with thousands of placeholders on the
+            # client, which cost more than the query itself (D40).
+            cursor.execute(template.replace("IN (%s)", "= ANY(%s)"), [values])
+        else:
+            marks = ", ".join(["%s"] * len(values))
+            cursor.execute(template.replace("IN (%s)", f"IN ({marks})"), values)
         return cursor.fetchall()
 
 
@@ -939,7 +945,9 @@ class CustomerImport(EntityAdapter):
             )
         insert_rows(Customer, CUSTOMER_COLUMNS, customers)
         name_index.index_names(
-            "customer", [(pk, out["name"]) for pk, (_n, out) in zip(ids, creates, strict=True)]
+            "customer",
+            [(pk, out["name"]) for pk, (_n, out) in zip(ids, creates, strict=True)],
+            new=True,
         )
         insert_history_rows(
             Customer,
@@ -977,7 +985,7 @@ class CustomerImport(EntityAdapter):
             for contact_pk, (pk, out) in zip(contact_ids, with_contact, strict=True)
         ]
         insert_rows(Contact, CONTACT_COLUMNS, contacts)
-        name_index.index_names("contact", [(row[0], row[5]) for row in contacts])
+        name_index.index_names("contact", [(row[0], row[5]) for row in contacts], new=True)
         insert_history_rows(
             Contact,
             CONTACT_COLUMNS,
@@ -1077,7 +1085,7 @@ class CustomerImport(EntityAdapter):
                 )
         if contacts_new:
             insert_objects(Contact, contacts_new)
-            name_index.index_names("contact", [(c.pk, c.name) for c in contacts_new])
+            name_index.index_names("contact", [(c.pk, c.name) for c in contacts_new], new=True)
             insert_history(
                 Contact, contacts_new, user_id=actor.pk, date=now, change_reason=HISTORY_REASON
             )

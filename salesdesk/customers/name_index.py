@@ -67,13 +67,22 @@ def _rows(pairs: Iterable[tuple[int, str]]) -> Iterator[tuple[int, list[int]]]:
         yield pk, gram_codes(name)
 
 
-def index_names(kind: str, pairs: Iterable[tuple[int, str]], *, using: str = "default") -> None:
+def index_names(
+    kind: str, pairs: Iterable[tuple[int, str]], *, new: bool = False, using: str = "default"
+) -> None:
     """Index (or re-index: an existing entry is replaced) the names of records `(id, name)` of
-    `kind` ("customer" or "contact")."""
+    `kind` ("customer" or "contact"). `new=True` promises that the ids are fresh (reserved in
+    this transaction: ids are never reused), so PostgreSQL appends them with COPY."""
     table = TABLES[kind][1]
     rows = list(_rows(pairs))
     connection = connections[using]
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and new:
+            with cursor.cursor.copy(f"COPY {table} (id, grams) FROM STDIN") as copy:
+                copy.set_types(["int8", "int8[]"])
+                for row in rows:
+                    copy.write_row(row)
+            return
         for start in range(0, len(rows), BATCH):
             chunk = rows[start : start + BATCH]
             if connection.vendor == "postgresql":
@@ -116,14 +125,20 @@ def candidates(kind: str, query: str, limit: int) -> list[int] | None:
         return [row[0] for row in cursor.fetchall()]
 
 
+def clear(kinds: Iterable[str] = ("customer", "contact"), *, using: str = "default") -> None:
+    """Empty the index (the records were deleted)."""
+    with connections[using].cursor() as cursor:
+        for kind in kinds:
+            cursor.execute(f"DELETE FROM {TABLES[kind][1]}")  # noqa: S608 - our table
+
+
 def rebuild(kinds: Iterable[str] = ("customer", "contact")) -> dict[str, int]:
     """Recompute the index from the names (deleted records included: the recycle bin can restore
     them). Returns the number of records indexed per kind."""
     counts = {}
     for kind in kinds:
-        source, table = TABLES[kind]
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - our table
+        source, _table = TABLES[kind]
+        clear([kind])
         counts[kind] = 0
         last = 0
         while True:
@@ -135,7 +150,7 @@ def rebuild(kinds: Iterable[str] = ("customer", "contact")) -> dict[str, int]:
                 rows = cursor.fetchall()
             if not rows:
                 break
-            index_names(kind, rows)
+            index_names(kind, rows, new=True)
             counts[kind] += len(rows)
             last = rows[-1][0]
     return counts

@@ -341,6 +341,7 @@ def reset_customers(ctx: DemoContext) -> None:
         Tag,
     ):
         model._base_manager.using(db).all()._raw_delete(db)
+    name_index.clear(using=db)  # the ids start again after a reset
 
 
 @register("customers", after=("org",), reset=reset_customers)
@@ -539,7 +540,7 @@ class _CustomerFactory:
         for table, kind in ((self.customers, "customer"), (self.contacts, "contact")):
             col = table.columns.index("name")
             name_index.index_names(
-                kind, [(row[0], row[col]) for row in table.rows], using=self.ctx.using
+                kind, [(row[0], row[col]) for row in table.rows], new=True, using=self.ctx.using
             )
         for table in (
             self.customers,
