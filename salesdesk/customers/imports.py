@@ -38,6 +38,7 @@ from salesdesk.core.bulk import (
     insert_rows,
     reserve_ids,
 )
+from salesdesk.core.changes import record_changes
 from salesdesk.customers.duplicates import MIN_PHONE_DIGITS, mask_person
 from salesdesk.customers.models import (
     AgeBand,
@@ -937,6 +938,7 @@ class CustomerImport(EntityAdapter):
                 )
             )
         insert_rows(Customer, CUSTOMER_COLUMNS, customers)
+        record_changes.created(Customer, ids)  # the metric layer (D43)
         insert_history_rows(
             Customer,
             CUSTOMER_COLUMNS,
@@ -1037,15 +1039,16 @@ class CustomerImport(EntityAdapter):
                 "name_pinyin",
                 "name_initials",
             }
-            bulk_update_with_history(
-                [by_pk[pk] for pk in done],
-                Customer,
-                sorted(fields),
-                batch_size=500,
-                default_user=actor,
-                default_change_reason=HISTORY_REASON,
-                default_date=now,
-            )
+            with record_changes.tracking(Customer, sorted(done)):  # an owner may change (D43)
+                bulk_update_with_history(
+                    [by_pk[pk] for pk in done],
+                    Customer,
+                    sorted(fields),
+                    batch_size=500,
+                    default_user=actor,
+                    default_change_reason=HISTORY_REASON,
+                    default_date=now,
+                )
             if changed_contacts:
                 bulk_update_with_history(
                     changed_contacts,
