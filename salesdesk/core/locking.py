@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from salesdesk.core.changes import record_changes
+
 
 class StaleEditError(ValidationError):
     """The record changed since the editor loaded it. `changes` says who changed what."""
@@ -54,21 +56,24 @@ def save_versioned(
 
     One conditional UPDATE decides, so two concurrent editors cannot both win. The caller runs
     this inside its service transaction; history is written by the ordinary save that follows.
+    The change is announced to the record-change listeners (core.changes, D43): a stale save
+    raises before anything is derived from it.
     """
     model = type(instance)
     if expected_version is None:
         expected_version = instance.version
-    updated = model._base_manager.filter(pk=instance.pk, version=expected_version).update(
-        version=F("version") + 1
-    )
-    if not updated:
-        current = model._base_manager.get(pk=instance.pk)
-        raise StaleEditError(current, changes_since(current, expected_version))
-    instance.version = expected_version + 1
-    if actor is not None:
-        instance._history_user = actor  # field history records who made the change
-    update_fields = sorted(
-        {*fields, "version"} | ({"updated_at"} if hasattr(instance, "updated_at") else set())
-    )
-    instance.save(update_fields=update_fields)
+    with record_changes.tracking(model, [instance.pk]):
+        updated = model._base_manager.filter(pk=instance.pk, version=expected_version).update(
+            version=F("version") + 1
+        )
+        if not updated:
+            current = model._base_manager.get(pk=instance.pk)
+            raise StaleEditError(current, changes_since(current, expected_version))
+        instance.version = expected_version + 1
+        if actor is not None:
+            instance._history_user = actor  # field history records who made the change
+        update_fields = sorted(
+            {*fields, "version"} | ({"updated_at"} if hasattr(instance, "updated_at") else set())
+        )
+        instance.save(update_fields=update_fields)
     return instance

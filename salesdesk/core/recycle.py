@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesdesk.core.audit import audit_record
+from salesdesk.core.changes import record_changes
 from salesdesk.core.models import AuditEvent
 
 
@@ -90,10 +91,11 @@ def record_soft_delete(*, model, pk, actor, request=None) -> models.Model:
             raise model.DoesNotExist
         if entry.can_delete:
             entry.can_delete(instance)
-        instance.deleted_at = timezone.now()
-        instance.deleted_by = actor
-        instance._change_reason = "deleted"
-        instance.save(update_fields=["deleted_at", "deleted_by"])
+        with record_changes.tracking(model, [instance.pk]):
+            instance.deleted_at = timezone.now()
+            instance.deleted_by = actor
+            instance._change_reason = "deleted"
+            instance.save(update_fields=["deleted_at", "deleted_by"])
         if entry.after_delete:
             entry.after_delete(instance)
         audit_record(
@@ -113,10 +115,11 @@ def record_restore(*, model, pk, actor, request=None) -> models.Model:
             raise model.DoesNotExist
         if entry.can_restore:
             entry.can_restore(instance)
-        instance.deleted_at = None
-        instance.deleted_by = None
-        instance._change_reason = "restored"
-        instance.save(update_fields=["deleted_at", "deleted_by"])
+        with record_changes.tracking(model, [instance.pk]):
+            instance.deleted_at = None
+            instance.deleted_by = None
+            instance._change_reason = "restored"
+            instance.save(update_fields=["deleted_at", "deleted_by"])
         if entry.after_restore:
             entry.after_restore(instance)
         audit_record(

@@ -38,6 +38,7 @@ from salesdesk.core.bulk import (
     insert_rows,
     reserve_ids,
 )
+from salesdesk.core.changes import record_changes
 from salesdesk.customers import name_index
 from salesdesk.customers.duplicates import MIN_PHONE_DIGITS, mask_person
 from salesdesk.customers.models import (
@@ -949,6 +950,7 @@ class CustomerImport(EntityAdapter):
             [(pk, out["name"]) for pk, (_n, out) in zip(ids, creates, strict=True)],
             new=True,
         )
+        record_changes.created(Customer, ids)  # the metric layer (D43)
         insert_history_rows(
             Customer,
             CUSTOMER_COLUMNS,
@@ -1050,15 +1052,16 @@ class CustomerImport(EntityAdapter):
                 "name_pinyin",
                 "name_initials",
             }
-            bulk_update_with_history(
-                [by_pk[pk] for pk in done],
-                Customer,
-                sorted(fields),
-                batch_size=500,
-                default_user=actor,
-                default_change_reason=HISTORY_REASON,
-                default_date=now,
-            )
+            with record_changes.tracking(Customer, sorted(done)):  # an owner may change (D43)
+                bulk_update_with_history(
+                    [by_pk[pk] for pk in done],
+                    Customer,
+                    sorted(fields),
+                    batch_size=500,
+                    default_user=actor,
+                    default_change_reason=HISTORY_REASON,
+                    default_date=now,
+                )
             if "name" in fields:
                 name_index.index_names("customer", [(pk, by_pk[pk].name) for pk in done])
             if changed_contacts:

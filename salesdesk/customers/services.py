@@ -32,6 +32,7 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salesdesk.core.changes import record_changes
 from salesdesk.core.locking import StaleEditError, changes_since, save_versioned
 from salesdesk.core.recycle import record_soft_delete, recycle_bin
 from salesdesk.customers.duplicates import DuplicateCustomerError, duplicate_check
@@ -271,6 +272,7 @@ def customer_create(
     if tag_list:
         customer.tags.set(tag_list)
     _visit_due_refresh(customer)
+    record_changes.created(Customer, [customer.pk])  # the metric layer (D43)
     return customer
 
 
@@ -543,6 +545,7 @@ def follow_up_create(
     )
     if contact_list:
         follow_up.contacts.set(contact_list)
+    record_changes.created(FollowUp, [follow_up.pk])  # the metric layer (D43)
     updates: dict[str, Any] = {}
     if current.last_follow_up_at is None or occurred_at > current.last_follow_up_at:
         updates["last_follow_up_at"] = occurred_at

@@ -183,4 +183,5 @@ def _create(actor, rows: Sequence[NewOpportunity], at: datetime) -> list[int]:
     for key, n in entered.items():
         totals.stat((*key, month), entered=n)
     summaries.write(totals)
+    # The metric layer (D43) counts won and lost deals only: open imported deals add no facts.
     return ids

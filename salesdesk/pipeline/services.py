@@ -23,6 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salesdesk.core.changes import record_changes
 from salesdesk.core.locking import StaleEditError, changes_since, save_versioned
 from salesdesk.core.recycle import record_restore, record_soft_delete, recycle_bin
 from salesdesk.customers.models import Contact, Customer
@@ -393,12 +394,16 @@ def _save_move(opp: Opportunity, *, expected_version: int, actor: User, fields: 
         for name in names
     }
     now = timezone.now()
-    updated = Opportunity._base_manager.filter(pk=opp.pk, version=expected_version).update(
-        version=F("version") + 1, updated_at=now, **values
-    )
-    if not updated:
-        current = Opportunity._base_manager.get(pk=opp.pk)
-        raise StaleEditError(current, changes_since(current, expected_version))
+    # The metric layer (D43) counts won and lost deals: only a change of status (which sets or
+    # clears `closed_at`) changes its facts.
+    tracked = [opp.pk] if "closed_at" in fields else []
+    with record_changes.tracking(Opportunity, tracked):
+        updated = Opportunity._base_manager.filter(pk=opp.pk, version=expected_version).update(
+            version=F("version") + 1, updated_at=now, **values
+        )
+        if not updated:
+            current = Opportunity._base_manager.get(pk=opp.pk)
+            raise StaleEditError(current, changes_since(current, expected_version))
     opp.version = expected_version + 1
     opp.updated_at = now
 

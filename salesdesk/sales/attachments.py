@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from salesdesk.core.changes import record_changes
 from salesdesk.customers.handover.registry import Attachment, customer_attachments
 from salesdesk.sales.models import Contract, ContractStatus
 
@@ -14,9 +15,14 @@ OPEN = (ContractStatus.DRAFT, ContractStatus.IN_APPROVAL, ContractStatus.ACTIVE)
 
 
 def _handover(*, customer_ids, from_user, to_user, actor) -> int:
-    return Contract.objects.filter(
+    moving = Contract.objects.filter(
         customer_id__in=customer_ids, owner_id=from_user.pk, status__in=OPEN
-    ).update(owner_id=to_user.pk, org_unit_id=to_user.unit_id, updated_at=timezone.now())
+    )
+    # An active contract's figures move with it (the metric layer, D43).
+    with record_changes.tracking(Contract, moving.values_list("pk", flat=True)):
+        return moving.update(
+            owner_id=to_user.pk, org_unit_id=to_user.unit_id, updated_at=timezone.now()
+        )
 
 
 def _merge(*, source, target, actor) -> int:

@@ -130,6 +130,7 @@ def _nav_definition() -> list[NavSection]:
                 NavItem(
                     _("Time metrics"), "web:time_metrics", "stopwatch", None, ("time_metrics",)
                 ),
+                NavItem(_("Metrics"), "web:metrics", "bar-chart-line", None, ("metrics",)),
             ],
         ),
         NavSection(

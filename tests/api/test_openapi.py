@@ -188,6 +188,8 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/lead-rules", "post"): "lead_rule_create",
     ("/api/v1/lead-rules/{rule_id}", "put"): "lead_rule_update",
     ("/api/v1/lead-rules/{rule_id}", "delete"): "lead_rule_delete",
+    ("/api/v1/metrics", "get"): "metric_list",
+    ("/api/v1/metrics/{key}/values", "get"): "metric_values_list",
 }
 
 

@@ -216,7 +216,7 @@ class TestHome:
                 "Channels",
             ],
         )
-        analysis = ("Analysis", ["Funnel", "Time metrics"])
+        analysis = ("Analysis", ["Funnel", "Time metrics", "Metrics"])
         assert nav(org.rep) == [work, customers, sales, analysis, ("Settings", ["Import"])]
         assert nav(org.lead) == [work, handing, sales, analysis, ("Settings", ["Import"])]
         assert nav(org.director) == [

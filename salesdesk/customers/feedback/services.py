@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salesdesk.core.changes import record_changes
 from salesdesk.core.locking import save_versioned
 from salesdesk.core.recycle import record_soft_delete, recycle_bin
 from salesdesk.customers.feedback.models import (
@@ -83,7 +84,7 @@ def satisfaction_record_create(
         errors["recorded_at"] = [_("Enter a date and time with a time zone.")]
     if errors:
         raise ValidationError(errors)
-    return SatisfactionRecord.objects.create(
+    record = SatisfactionRecord.objects.create(
         customer=current,
         contact=contact,
         kind=kind,
@@ -92,6 +93,8 @@ def satisfaction_record_create(
         recorded_by=actor,
         recorded_at=recorded_at,
     )
+    record_changes.created(SatisfactionRecord, [record.pk])  # the metric layer (D43)
+    return record
 
 
 def _ticket_clean(ticket: FeedbackTicket) -> None:

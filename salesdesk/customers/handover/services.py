@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from salesdesk.core.audit import audit_record
+from salesdesk.core.changes import record_changes
 from salesdesk.core.locking import save_versioned
 from salesdesk.core.models import AuditEvent, Notification
 from salesdesk.core.recycle import recycle_bin
@@ -455,16 +456,18 @@ def customer_merge(
             fields=[*taken, "credit_code", *CUSTOMER_KEY_FIELDS],
             actor=actor,
         )
-    moved = {
-        a.key: a.on_merge(source=src, target=tgt, actor=actor)
-        for a in customer_attachments.attachments()
-    }
-    now = timezone.now()
-    src.deleted_at = now
-    src.deleted_by = actor
-    src._change_reason = "merged"
-    src._history_user = actor
-    src.save(update_fields=["deleted_at", "deleted_by"])
+    # The metric layer (D43): the source's follow-ups and scores move to the target's unit.
+    with record_changes.tracking(Customer, [src.pk, tgt.pk]):
+        moved = {
+            a.key: a.on_merge(source=src, target=tgt, actor=actor)
+            for a in customer_attachments.attachments()
+        }
+        now = timezone.now()
+        src.deleted_at = now
+        src.deleted_by = actor
+        src._change_reason = "merged"
+        src._history_user = actor
+        src.save(update_fields=["deleted_at", "deleted_by"])
     merge = CustomerMerge.objects.create(
         actor=actor,
         source=src,

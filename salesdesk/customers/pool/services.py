@@ -26,6 +26,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from salesdesk.core.audit import audit_record
+from salesdesk.core.changes import record_changes
 from salesdesk.core.models import AuditEvent
 from salesdesk.customers.models import Customer, CustomerLevel, Task
 from salesdesk.customers.pool.models import Pool, PoolEvent, PoolRule
@@ -94,15 +95,16 @@ def _history(customer: Customer, actor: User | None, reason: str, fields: list[s
 def _take(*, customer_id: int, to_user: User, now) -> Customer | None:
     """Move a pool customer to `to_user` with one conditional UPDATE; None when it is no longer
     in a pool (someone else was faster)."""
-    updated = Customer.objects.filter(pk=customer_id, pool__isnull=False).update(
-        owner=to_user,
-        org_unit_id=to_user.unit_id,
-        pool=None,
-        pooled_at=None,
-        owned_since=now,
-        version=F("version") + 1,
-        updated_at=now,
-    )
+    with record_changes.tracking(Customer, [customer_id]):  # the metric layer (D43)
+        updated = Customer.objects.filter(pk=customer_id, pool__isnull=False).update(
+            owner=to_user,
+            org_unit_id=to_user.unit_id,
+            pool=None,
+            pooled_at=None,
+            owned_since=now,
+            version=F("version") + 1,
+            updated_at=now,
+        )
     if updated != 1:
         return None
     return Customer.objects.get(pk=customer_id)

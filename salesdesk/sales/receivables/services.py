@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from salesdesk.core.changes import record_changes
 from salesdesk.core.locking import StaleEditError, changes_since
 from salesdesk.org.models import User
 from salesdesk.org.scoping import editable_by, visible_to
@@ -176,4 +177,5 @@ def payment_record(
         recorded_by=actor,
     )
     Instalment.objects.filter(pk=current.pk).update(paid_amount=F("paid_amount") + amount)
+    record_changes.created(Payment, [payment.pk])  # the metric layer (D43)
     return payment

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from salesdesk.core.changes import record_changes
 from salesdesk.org.models import User
 from salesdesk.org.scoping import editable_by, visible_to
 from salesdesk.sales.models import Contract, ContractLine, ContractStatus, SalesReturn
@@ -65,7 +66,7 @@ def sales_return_record(
         amount = (current.amount * quantity / current.quantity).quantize(
             CENT, rounding=ROUND_HALF_UP
         )
-    return SalesReturn.objects.create(
+    sales_return = SalesReturn.objects.create(
         contract=contract,
         line=current,
         product_id=current.product_id,
@@ -75,3 +76,5 @@ def sales_return_record(
         reason=reason[:300],
         recorded_by=actor,
     )
+    record_changes.created(SalesReturn, [sales_return.pk])  # the metric layer (D43)
+    return sales_return
