@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "salesdesk.customers",
     "salesdesk.sales",
     "salesdesk.pipeline",
+    "salesdesk.targets",
     "salesdesk.imports",
     "salesdesk.api",
     "salesdesk.web",
