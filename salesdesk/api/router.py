@@ -41,6 +41,7 @@ V1_ROUTER_MODULES = (
     "salesdesk.api.v1.pipeline",
     "salesdesk.api.v1.sales",
     "salesdesk.api.v1.leads",
+    "salesdesk.api.v1.targets",
 )
 
 

@@ -405,3 +405,11 @@ def _year_earlier(day: date) -> date:
         return day.replace(year=day.year - 1)
     except ValueError:  # 29 February
         return day.replace(year=day.year - 1, day=28)
+
+
+def goal_people(goal: Goal) -> list[User]:
+    """The people a decomposition of the goal would split over (for the wizard's weights)."""
+    if goal.owner_kind == OwnerKind.USER:
+        return list(User.objects.filter(pk=goal.owner_id).select_related("unit"))
+    ids = [p for p, _u in sales_people(unit_parents_below(goal.org_unit).keys())]
+    return list(User.objects.filter(pk__in=ids).select_related("unit").order_by("unit__path", "id"))

@@ -23,6 +23,7 @@ weights_st = st.lists(
 )
 
 
+@settings(deadline=None)
 @given(total=st.integers(0, 10**14), weights=weights_st)
 def test_split_sums_exactly_and_is_never_negative(total, weights):
     parts = d.split(total, weights)
