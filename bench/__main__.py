@@ -15,6 +15,7 @@ from bench import (
     pool,
     scoping,
     segments,
+    targets,
     web,
 )
 from bench.common import emit
@@ -29,6 +30,7 @@ BENCHMARKS = {
     "pool": pool,
     "scoping": scoping,
     "segments": segments,
+    "targets": targets,
     "web": web,
 }
 

@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from math import lcm
+from typing import NamedTuple
 
 PERIOD, QUARTER, MONTH, WEEK, DAY = 0, 1, 2, 3, 4
 
@@ -336,9 +337,9 @@ def time_amounts(total: int, time_shape: TimeShape) -> list[int]:
 # ---- both -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PlannedPart:
-    """One part of a decomposition: `key` and `parent` are positions in the plan's list."""
+class PlannedPart(NamedTuple):
+    """One part of a decomposition: `key` and `parent` are positions in the plan's list (a
+    tuple: a company goal has ~330,000 of them)."""
 
     key: int
     parent: int | None

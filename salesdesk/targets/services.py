@@ -527,24 +527,25 @@ def write_parts(goal: Goal, planned, quantum: Decimal, *, root_parent: int | Non
     gid = goal.pk
     days: dict[date, Any] = {}
     rows = table.rows
-    for p in planned:
-        start = days.get(p.start)
-        if start is None:
-            start = days[p.start] = day(p.start)
-        end = days.get(p.end)
-        if end is None:
-            end = days[p.end] = day(p.end)
-        amount = Decimal(p.amount).scaleb(-2) if cents else Decimal(p.amount)
+    for key, parent, granularity, unit_id, user_id, start, end, units in planned:
+        s = days.get(start)
+        if s is None:
+            s = days[start] = day(start)
+        e = days.get(end)
+        if e is None:
+            e = days[end] = day(end)
+        # Amounts as decimal text (exact; both drivers pass it to the numeric column).
+        amount = f"{units // 100}.{units % 100:02d}" if cents else str(units)
         rows.append(
             (
-                ids[p.key],
+                ids[key],
                 gid,
-                ids[p.parent] if p.parent is not None else root_parent,
-                p.granularity,
-                p.unit_id,
-                p.user_id,
-                start,
-                end,
+                ids[parent] if parent is not None else root_parent,
+                granularity,
+                unit_id,
+                user_id,
+                s,
+                e,
                 amount,
             )
         )
