@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesdesk.core import workdays
-from salesdesk.core.bulk import Adapter, TupleTable, reserve_ids
+from salesdesk.core.bulk import insert_text_rows, reserve_ids
 from salesdesk.core.locking import StaleEditError, changes_since, save_versioned
 from salesdesk.core.recycle import record_restore, record_soft_delete, recycle_bin
 from salesdesk.org.models import OrgUnit, User
@@ -502,42 +502,38 @@ def _decompose(goal: Goal, *, actor: User, weights_given=None, seasonality_given
     return write_parts(goal, planned, info.quantum)
 
 
+PART_COLUMNS = (
+    "id",
+    "goal_id",
+    "parent_id",
+    "granularity",
+    "owner_unit_id",
+    "owner_user_id",
+    "start",
+    "end",
+    "amount",
+)
+
+
 def write_parts(goal: Goal, planned, quantum: Decimal, *, root_parent: int | None = None) -> int:
-    """Insert planned parts (decompose.plan) as tuples with reserved ids, in one statement;
-    parts without a parent in the plan hang under `root_parent`."""
+    """Insert planned parts (decompose.plan) with reserved ids, in one statement (COPY on
+    PostgreSQL); parts without a parent in the plan hang under `root_parent`. Dates go as ISO
+    text and amounts as exact decimal text, which both databases store in their columns."""
     planned = list(planned)
     ids = reserve_ids(GoalPart, len(planned))
-    adapter = Adapter(connection)
-    day = adapter.day
     cents = quantum == Decimal("0.01")
-    table = TupleTable(
-        GoalPart,
-        [
-            "id",
-            "goal_id",
-            "parent_id",
-            "granularity",
-            "owner_unit_id",
-            "owner_user_id",
-            "start",
-            "end",
-            "amount",
-        ],
-    )
     gid = goal.pk
-    days: dict[date, Any] = {}
-    rows = table.rows
-    for key, parent, granularity, unit_id, user_id, start, end, units in planned:
-        s = days.get(start)
-        if s is None:
-            s = days[start] = day(start)
-        e = days.get(end)
-        if e is None:
-            e = days[end] = day(end)
-        # Amounts as decimal text (exact; both drivers pass it to the numeric column).
-        amount = f"{units // 100}.{units % 100:02d}" if cents else str(units)
-        rows.append(
-            (
+    days: dict[date, str] = {}
+
+    def rows():
+        for key, parent, granularity, unit_id, user_id, start, end, units in planned:
+            s = days.get(start)
+            if s is None:
+                s = days[start] = start.isoformat()
+            e = days.get(end)
+            if e is None:
+                e = days[end] = end.isoformat()
+            yield (
                 ids[key],
                 gid,
                 ids[parent] if parent is not None else root_parent,
@@ -546,10 +542,10 @@ def write_parts(goal: Goal, planned, quantum: Decimal, *, root_parent: int | Non
                 user_id,
                 s,
                 e,
-                amount,
+                f"{units // 100}.{units % 100:02d}" if cents else str(units),
             )
-        )
-    return table.flush()
+
+    return insert_text_rows(GoalPart, PART_COLUMNS, rows())
 
 
 @transaction.atomic
@@ -680,9 +676,21 @@ def _update_amounts(changed: dict[int, int], quantum: Decimal) -> None:
     if not changed:
         return
     table = GoalPart._meta.db_table
-    rows = [(str(decompose.from_units(a, quantum)), pk) for pk, a in changed.items()]
+    ids = list(changed)
+    amounts = [str(decompose.from_units(changed[pk], quantum)) for pk in ids]
     with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET amount = %s WHERE id = %s", rows)  # noqa: S608
+        if connection.vendor == "postgresql":  # one statement instead of a round trip per row
+            cursor.execute(
+                f"UPDATE {table} AS p SET amount = v.amount FROM "  # noqa: S608 - our table
+                "(SELECT unnest(%s::bigint[]) AS id, unnest(%s::numeric[]) AS amount) AS v "
+                "WHERE p.id = v.id",
+                [ids, amounts],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET amount = %s WHERE id = %s",  # noqa: S608 - our table
+                list(zip(amounts, ids, strict=True)),
+            )
 
 
 @transaction.atomic
