@@ -16,6 +16,7 @@ from bench import (
     pool,
     scoping,
     segments,
+    targets,
     web,
 )
 from bench.common import emit
@@ -31,6 +32,7 @@ BENCHMARKS = {
     "pool": pool,
     "scoping": scoping,
     "segments": segments,
+    "targets": targets,
     "web": web,
 }
 

@@ -75,6 +75,7 @@ def ensure_default_roles() -> None:
     from django.apps import apps
 
     import_module("salesdesk.org.migrations.0002_default_roles").create_roles(apps, None)
+    import_module("salesdesk.org.migrations.0004_role_can_manage_goals").grant(apps, None)
 
 
 @pytest.fixture

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "salesdesk.sales",
     "salesdesk.pipeline",
     "salesdesk.metrics",
+    "salesdesk.targets",
     "salesdesk.imports",
     "salesdesk.api",
     "salesdesk.web",

@@ -37,6 +37,7 @@ class FunctionPermission(models.TextChoices):
     APPROVE = "can_approve", _("Approve")
     POOL_ADMIN = "can_admin_pool", _("Administer public pools")
     CONFIGURE = "can_configure", _("Configure the system")
+    MANAGE_GOALS = "can_manage_goals", _("Set goals")
 
 
 class Role(TimeStampedModel, VersionedModel):
@@ -63,6 +64,8 @@ class Role(TimeStampedModel, VersionedModel):
     can_approve = models.BooleanField(_("may approve"), default=False)
     can_admin_pool = models.BooleanField(_("may administer public pools"), default=False)
     can_configure = models.BooleanField(_("may configure the system"), default=False)
+    # Set and decompose goals (TGT-1/2) for the units and people in the role's data scope.
+    can_manage_goals = models.BooleanField(_("may set goals"), default=False)
     is_system = models.BooleanField(_("built-in"), default=False)
 
     history = HistoricalRecords()

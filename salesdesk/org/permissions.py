@@ -27,3 +27,9 @@ def can_purge(user) -> bool:
 
 def can_view_audit_log(user) -> bool:
     return can_configure(user)
+
+
+def can_manage_goals(user) -> bool:
+    """Set, decompose and edit goals (TGT-1/2) for the units and people in the user's scope;
+    everyone else reads the goals they can see."""
+    return bool(user.is_authenticated and user.has_function(FunctionPermission.MANAGE_GOALS))

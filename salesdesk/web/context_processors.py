@@ -124,6 +124,10 @@ def _nav_definition() -> list[NavSection]:
             ],
         ),
         NavSection(
+            _("Targets & performance"),
+            [NavItem(_("Goals"), "web:goal_list", "bullseye", None, ("goal_",))],
+        ),
+        NavSection(
             _("Analysis"),
             [
                 NavItem(_("Funnel"), "web:funnel", "funnel", None, ("funnel",)),

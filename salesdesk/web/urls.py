@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("salesdesk.web.sales.urls")),
     path("", include("salesdesk.web.leads.urls")),
     path("", include("salesdesk.web.metrics.urls")),
+    path("", include("salesdesk.web.targets.urls")),
     path("lists/<slug:key>/columns/", list_columns, name="list_columns"),
 ]

@@ -145,11 +145,22 @@ def test_me_describes_the_caller(org, as_persona, persona):
     expected = {
         "rep": ("rep", "own", []),
         "other_rep": ("rep", "own", []),
-        "lead": ("team_lead", "own_subordinates", ["can_export", "can_transfer", "can_approve"]),
+        "lead": (
+            "team_lead",
+            "own_subordinates",
+            ["can_export", "can_transfer", "can_approve", "can_manage_goals"],
+        ),
         "director": (
             "director",
             "unit_tree",
-            ["can_export", "can_delete", "can_transfer", "can_approve", "can_admin_pool"],
+            [
+                "can_export",
+                "can_delete",
+                "can_transfer",
+                "can_approve",
+                "can_admin_pool",
+                "can_manage_goals",
+            ],
         ),
         "admin": (
             "admin",
@@ -161,6 +172,7 @@ def test_me_describes_the_caller(org, as_persona, persona):
                 "can_approve",
                 "can_admin_pool",
                 "can_configure",
+                "can_manage_goals",
             ],
         ),
     }[persona]

@@ -216,13 +216,15 @@ class TestHome:
                 "Channels",
             ],
         )
+        targets = ("Targets & performance", ["Goals"])
         analysis = ("Analysis", ["Funnel", "Time metrics", "Metrics"])
-        assert nav(org.rep) == [work, customers, sales, analysis, ("Settings", ["Import"])]
-        assert nav(org.lead) == [work, handing, sales, analysis, ("Settings", ["Import"])]
+        assert nav(org.rep) == [work, customers, sales, targets, analysis, ("Settings", ["Import"])]
+        assert nav(org.lead) == [work, handing, sales, targets, analysis, ("Settings", ["Import"])]
         assert nav(org.director) == [
             work,
             pooling,
             sales,
+            targets,
             analysis,
             ("Settings", ["Public pools", "Import", "Recycle bin"]),
         ]
@@ -230,6 +232,7 @@ class TestHome:
             work,
             pooling,
             sales,
+            targets,
             analysis,
             (
                 "Settings",

@@ -498,6 +498,7 @@ class RoleOut(Schema):
     can_approve: bool
     can_admin_pool: bool
     can_configure: bool
+    can_manage_goals: bool
     permissions: list[str]
     is_system: bool
     user_count: int = Field(description="Active users with this role.")
@@ -532,6 +533,7 @@ class RoleUpdateIn(Schema):
     can_approve: bool | None = None
     can_admin_pool: bool | None = None
     can_configure: bool | None = None
+    can_manage_goals: bool | None = None
 
 
 def _role(pk: int) -> Role:

@@ -1,0 +1,43 @@
+"""`{{ value|goal_value:goal.metric }}`: a goal value as its metric is written (UI.md): money
+¥1,234.56, counts 1,234, ratios 35.50 %, scores 4.50."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+
+from salesdesk.targets.metric_keys import COUNT, METRICS, MONEY, RATIO
+
+register = template.Library()
+
+
+@register.filter
+def goal_value(value, metric_key: str) -> str:
+    if value in (None, ""):
+        return "—"
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    info = METRICS.get(metric_key)
+    kind = info.kind if info else MONEY
+    if kind == MONEY:
+        return f"¥{amount:,.2f}"
+    if kind == COUNT:
+        return f"{amount:,.0f}"
+    if kind == RATIO:
+        return f"{amount:,.2f} %"
+    return f"{amount:,.2f}"
+
+
+@register.filter
+def plain_value(value) -> str:
+    """The value for an input field (no separators)."""
+    return "" if value in (None, "") else f"{Decimal(str(value)):f}"
+
+
+@register.filter
+def get_cell(cells: dict, key):
+    """`{{ cells|get_cell:day }}`: one cell of a grid row."""
+    return cells.get(key) if cells else None

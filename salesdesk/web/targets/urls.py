@@ -1,0 +1,19 @@
+from django.urls import path
+
+from salesdesk.web.targets import views
+
+urlpatterns = [
+    path("targets/goals/", views.goal_list, name="goal_list"),
+    path("targets/goals/new/", views.goal_create, name="goal_create"),
+    path("targets/goals/check/", views.goal_check, name="goal_check"),
+    path("targets/goals/<int:pk>/", views.goal_detail, name="goal_detail"),
+    path("targets/goals/<int:pk>/edit/", views.goal_edit, name="goal_edit"),
+    path("targets/goals/<int:pk>/delete/", views.goal_delete, name="goal_delete"),
+    path("targets/goals/<int:pk>/decompose/", views.goal_decompose, name="goal_decompose"),
+    path("targets/goals/<int:pk>/rebalance/", views.goal_rebalance, name="goal_rebalance"),
+    path(
+        "targets/goals/<int:pk>/parts/<int:part_pk>/",
+        views.goal_part_edit,
+        name="goal_part_edit",
+    ),
+]
