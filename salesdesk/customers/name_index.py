@@ -1,4 +1,4 @@
-"""Substring search index over customer and contact names (decision D43).
+"""Substring search index over customer and contact names (decision D46).
 
 A name such as 北京华信科技 is indexed by its overlapping character pairs (北京, 京华, 华信, 信科,
 科技), lower-cased. A query of two characters or more is answered by the records holding all of

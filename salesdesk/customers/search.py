@@ -70,7 +70,7 @@ def _walk(queryset, ids: list[int], check: Q, limit: int) -> list | None:
 
 def _rows(queryset, query: str, limit: int, *, kind: str, pinyin_fields: tuple[str, str], order):
     """Prefix matches on the indexed pinyin keys first (Latin queries), then, if none, substring
-    matches on the name through the name index (D43); the scope is applied to candidate ids read
+    matches on the name through the name index (D46); the scope is applied to candidate ids read
     from an index, so a director's wide scope is never scanned; sorted here."""
     rows: list = []
     model = queryset.model

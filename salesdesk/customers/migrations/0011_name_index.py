@@ -1,4 +1,4 @@
-"""The substring search index over customer and contact names (D43): an FTS5 table per kind on
+"""The substring search index over customer and contact names (D46): an FTS5 table per kind on
 SQLite, an `id → bigint[]` table with a GIN index on PostgreSQL, filled from the existing names."""
 
 from django.db import migrations

@@ -1,5 +1,5 @@
 """`salesdesk manage rebuild_name_index`: recompute the substring search index over customer and
-contact names (D43) from the names, e.g. after writing customers with raw SQL."""
+contact names (D46) from the names, e.g. after writing customers with raw SQL."""
 
 from __future__ import annotations
 
