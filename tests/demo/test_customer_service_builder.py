@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from django.db.models import Count
+from django.db.models import Count, Max
 
 from salesdesk.customers.care.models import CareReminder
 from salesdesk.customers.feedback.models import FeedbackTicket, SatisfactionRecord
@@ -32,6 +32,11 @@ def test_small_demo_has_service_data():
     statuses = dict(FeedbackTicket.objects.values_list("status").annotate(n=Count("id")))
     assert set(statuses) == {"open", "in_progress", "resolved", "closed"}
     assert not FeedbackTicket.objects.filter(status="resolved", resolution="").exists()
+    # Each customer's last visit is its latest visit (None without one).
+    latest = dict(ReturnVisit.objects.values_list("customer_id").annotate(m=Max("visited_at")))
+    last = dict(Customer.all_objects.values_list("pk", "last_visit_at"))
+    assert last == {pk: latest.get(pk) for pk in last}
+    assert len(latest) > 500
     # The customers' schedule is consistent with their visits: recomputing changes nothing.
     assert visit_due_recompute().updated == 0
     assert Customer.objects.filter(next_visit_due__isnull=False).count() > 1_000
