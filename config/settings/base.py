@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "salesdesk.pipeline",
     "salesdesk.metrics",
     "salesdesk.targets",
+    "salesdesk.workreports",
     "salesdesk.imports",
     "salesdesk.api",
     "salesdesk.web",

@@ -125,7 +125,12 @@ def _nav_definition() -> list[NavSection]:
         ),
         NavSection(
             _("Targets & performance"),
-            [NavItem(_("Goals"), "web:goal_list", "bullseye", None, ("goal_",))],
+            [
+                NavItem(_("Goals"), "web:goal_list", "bullseye", None, ("goal_",)),
+                NavItem(
+                    _("Work reports"), "web:workreport_list", "journal-text", None, ("workreport",)
+                ),
+            ],
         ),
         NavSection(
             _("Analysis"),
