@@ -7,7 +7,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
-from salesdesk.targets.metric_keys import COUNT, METRICS, MONEY, RATIO
+from salesdesk.metrics.definitions import Unit
+from salesdesk.targets.metric_rules import GOAL_METRICS as METRICS
 
 register = template.Library()
 
@@ -21,12 +22,12 @@ def goal_value(value, metric_key: str) -> str:
     except (InvalidOperation, ValueError):
         return str(value)
     info = METRICS.get(metric_key)
-    kind = info.kind if info else MONEY
-    if kind == MONEY:
+    kind = info.kind if info else Unit.MONEY
+    if kind == Unit.MONEY:
         return f"¥{amount:,.2f}"
-    if kind == COUNT:
+    if kind == Unit.COUNT:
         return f"{amount:,.0f}"
-    if kind == RATIO:
+    if kind == Unit.RATIO:
         return f"{amount:,.2f} %"
     return f"{amount:,.2f}"
 

@@ -27,7 +27,7 @@ from salesdesk.core.locking import StaleEditError
 from salesdesk.org.permissions import can_manage_goals
 from salesdesk.org.scoping import editable_by
 from salesdesk.org.selectors import units_visible, users_visible
-from salesdesk.targets import metric_keys, selectors, services
+from salesdesk.targets import metric_rules, selectors, services
 from salesdesk.targets.models import Goal, GoalStatus, OwnerKind, Seasonality
 from salesdesk.web.access import require
 from salesdesk.web.forms import apply_service_error, save_through_service
@@ -65,7 +65,9 @@ def goal_list(request):
     filters = {
         "q": params.get("q", "").strip()[:100],
         "year": _int(params.get("year")),
-        "metric": params.get("metric", "") if params.get("metric") in metric_keys.METRICS else "",
+        "metric": params.get("metric", "")
+        if params.get("metric") in metric_rules.GOAL_METRICS
+        else "",
         "owner_kind": params.get("owner_kind", "")
         if params.get("owner_kind") in OwnerKind.values
         else "",
@@ -77,7 +79,7 @@ def goal_list(request):
         "page": page,
         "goals": page.object_list,
         "filters": filters,
-        "metrics": metric_keys.choices(),
+        "metrics": metric_rules.choices(),
         "owner_kinds": OwnerKind.choices,
         "statuses": GoalStatus.choices,
         "years": list(range(this_year + 1, this_year - 4, -1)),
