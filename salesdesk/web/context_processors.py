@@ -125,7 +125,10 @@ def _nav_definition() -> list[NavSection]:
         ),
         NavSection(
             _("Targets & performance"),
-            [NavItem(_("Goals"), "web:goal_list", "bullseye", None, ("goal_",))],
+            [
+                NavItem(_("Goals"), "web:goal_list", "bullseye", None, ("goal_",)),
+                NavItem(_("Progress"), "web:progress", "graph-up-arrow", None, ("progress",)),
+            ],
         ),
         NavSection(
             _("Analysis"),

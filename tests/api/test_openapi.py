@@ -194,6 +194,8 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/goals/{goal_id}/rebalance", "post"): "goal_rebalance",
     ("/api/v1/goals/{goal_id}/allocation", "get"): "goal_allocation",
     ("/api/v1/goals/{goal_id}/allocation/{part_id}", "patch"): "goal_part_update",
+    ("/api/v1/goals/{goal_id}/progress", "get"): "goal_progress",
+    ("/api/v1/progress", "get"): "progress_list",
     ("/api/v1/lead-rules", "get"): "lead_rule_list",
     ("/api/v1/lead-rules", "post"): "lead_rule_create",
     ("/api/v1/lead-rules/{rule_id}", "put"): "lead_rule_update",

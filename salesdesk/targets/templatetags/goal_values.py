@@ -42,3 +42,28 @@ def plain_value(value) -> str:
 def get_cell(cells: dict, key):
     """`{{ cells|get_cell:day }}`: one cell of a grid row."""
     return cells.get(key) if cells else None
+
+
+# Progress status → (Bootstrap colour, icon): won green, due amber, overdue red (UI.md); the
+# status is always written out too, never shown by colour alone.
+STATUS_STYLE = {
+    "ahead": ("success", "arrow-up-right"),
+    "on_track": ("warning", "arrow-right"),
+    "behind": ("danger", "arrow-down-right"),
+    "no_data": ("secondary", "dash"),
+}
+
+
+@register.filter
+def status_colour(status: str) -> str:
+    return STATUS_STYLE.get(status, STATUS_STYLE["no_data"])[0]
+
+
+@register.filter
+def status_icon(status: str) -> str:
+    return STATUS_STYLE.get(status, STATUS_STYLE["no_data"])[1]
+
+
+@register.filter
+def percent(value) -> str:
+    return "—" if value in (None, "") else f"{Decimal(str(value)):,.1f} %"
