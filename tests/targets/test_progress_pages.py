@@ -193,9 +193,11 @@ def test_behind_goals_reach_the_inbox_and_the_digest(org):
     # Computed on read: asking twice gives the same single item, never a duplicate.
     assert len(agenda(org.rep, days=0, kinds=["goal_behind"]).items) == 1
     org.rep.email = "rep@example.com"
+    org.rep.language = "zh-hans"
     message, _items = digest_message(org.rep, timezone.localdate())
     assert message is not None
-    assert "Goals behind plan" in message.body and "落后目标 Behind" in message.body
+    assert "== 进度落后的目标 ==" in message.body and "落后目标 Behind" in message.body
+    assert f"/targets/progress/{goal.pk}/" in message.body
     # Once it is no longer behind (the gap closed), the alert is gone.
     MetricFact.objects.create(
         fact="signed",
