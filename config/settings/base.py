@@ -153,6 +153,9 @@ SALESDESK_LOCKOUT_MINUTES = int(os.environ.get("SALESDESK_LOCKOUT_MINUTES", "15"
 # Sessions end after this much inactivity, and in any case this long after sign-in.
 SALESDESK_SESSION_IDLE_MINUTES = int(os.environ.get("SALESDESK_SESSION_IDLE_MINUTES", "120"))
 SALESDESK_SESSION_ABSOLUTE_HOURS = int(os.environ.get("SALESDESK_SESSION_ABSOLUTE_HOURS", "12"))
+# Goal progress (TGT-3, D47): behind or ahead when attainment and time elapsed differ by more
+# than this many percentage points.
+SALESDESK_PROGRESS_MARGIN = os.environ.get("SALESDESK_PROGRESS_MARGIN", "5")
 SESSION_COOKIE_AGE = SALESDESK_SESSION_ABSOLUTE_HOURS * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -156,6 +156,24 @@ def metric_sums(
     return dict(_sums(qs, group_by))
 
 
+def metric_sums_by_owner_and_unit(
+    metric: str, *, start: date, end: date
+) -> dict[tuple[int, int], dict[Term, Decimal]]:
+    """Unscoped sums behind a metric per (owner id, unit id) over `start`..`end`, in one
+    aggregate: enough to derive every person's, every unit's (with its sub-units) and the
+    company's figure of the period without a query per part (goal progress, TGT-3)."""
+    qs, _subtrees = _facts(
+        MetricFact.objects.all(), get_metric(metric), start, end, users=None, units=None
+    )
+    out: dict[tuple[int, int], dict[Term, Decimal]] = defaultdict(dict)
+    rows = qs.values("owner_id", "org_unit_id", "fact").annotate(v=Sum("value"), n=Sum("count"))
+    for row in rows.order_by():
+        terms = out[(row["owner_id"], row["org_unit_id"])]
+        terms[(row["fact"], VALUE)] = Decimal(row["v"] or 0)
+        terms[(row["fact"], COUNT)] = Decimal(row["n"] or 0)
+    return dict(out)
+
+
 def metric_values(
     metric: str,
     *,

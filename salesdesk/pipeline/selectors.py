@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -38,7 +38,18 @@ SORTS = {
     "stage_entered": "stage_entered_at",
 }
 DEFAULT_SORT = "-created"
-FILTER_KEYS = ("pipeline", "stage", "owner", "unit", "product_line", "close_month", "status", "q")
+FILTER_KEYS = (
+    "pipeline",
+    "stage",
+    "owner",
+    "unit",
+    "product_line",
+    "close_month",
+    "status",
+    "q",
+    "closed_from",  # won or lost on or after this local day (YYYY-MM-DD): goal drill-downs
+    "closed_to",
+)
 BOARD_PAGE = 30
 
 
@@ -103,6 +114,13 @@ def apply_filters(qs: QuerySet[Opportunity], user: User, filters: dict[str, Any]
     bounds = _month_bounds(filters.get("close_month") or "")
     if bounds:
         qs = qs.filter(expected_close_date__gte=bounds[0], expected_close_date__lt=bounds[1])
+    for key, lookup, shift in (("closed_from", "gte", 0), ("closed_to", "lt", 1)):
+        try:
+            day = date.fromisoformat(str(filters.get(key) or ""))
+        except ValueError:
+            continue
+        at = timezone.make_aware(datetime.combine(day + timedelta(days=shift), time.min))
+        qs = qs.filter(**{f"closed_at__{lookup}": at})
     q = (filters.get("q") or "").strip()
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(customer__name__icontains=q))

@@ -111,7 +111,7 @@ class Goal(ScopedModel):
 
     @property
     def metric_info(self):
-        from salesdesk.targets.metric_keys import METRICS
+        from salesdesk.targets.metric_rules import GOAL_METRICS as METRICS
 
         return METRICS.get(self.metric)
 

@@ -1,7 +1,7 @@
 """Reads of goals and their decomposition, always through the scoping function (ORG-2).
 
-The functions in the last section ("history and pipeline") read sales records directly; they are
-TO BE REPLACED BY THE METRIC LAYER (salesdesk.metrics, issue 5) once it exists.
+Figures of a metric (history, trend, last year's shares) come from the metric layer
+(`salesdesk.metrics.selectors`, D43); only the open pipeline reads opportunities.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet, Su
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from salesdesk.metrics.selectors import metric_values
 from salesdesk.org.models import DataScope, OrgUnit, User
 from salesdesk.org.scoping import visible_to
+from salesdesk.targets.metric_rules import goal_metric
 from salesdesk.targets.models import Goal, GoalPart, GoalStatus, Granularity, OwnerKind
 
 SORTS: dict[str, list[Any]] = {
@@ -254,74 +256,30 @@ def allocation_parts(goal: Goal, *, granularity=None, user=None, unit=None, star
     return qs.order_by("id")
 
 
-# ---- history and pipeline: TO BE REPLACED BY THE METRIC LAYER ------------------------------------
+# ---- history and pipeline ----------------------------------------------------------------------
 
 
-def _aware(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def _owner_filter(owner_kind: str, unit: OrgUnit | None, user: User | None, *, prefix: str = ""):
+def _owner_args(owner_kind: str, unit: OrgUnit | None, user: User | None) -> dict:
+    """The metric layer's selection for a goal's owner: a person's facts, a unit's subtree, or
+    everything (the company)."""
     if owner_kind == OwnerKind.USER and user is not None:
-        return Q(**{f"{prefix}owner_id": user.pk})
+        return {"users": [user]}
     if owner_kind == OwnerKind.UNIT and unit is not None:
-        return Q(**{f"{prefix}org_unit__path__startswith": unit.path})
-    return Q()
+        return {"units": [unit]}
+    return {}
 
 
 def metric_actual(
     metric: str, owner_kind: str, unit: OrgUnit | None, user: User | None, start: date, end: date
 ) -> Decimal | None:
-    """The metric's value for the goal's owner over [start, end], for the metrics that can be
-    read from the sales records today; None for the others (no trend shown for them).
-
-    TO BE REPLACED BY THE METRIC LAYER: a direct read of opportunities, contracts, payments and
-    customers, kept small on purpose."""
-    from salesdesk.customers.models import Customer
-    from salesdesk.pipeline.models import Opportunity, OpportunityStatus
-    from salesdesk.sales.models import Contract, ContractStatus, Payment
-
-    who = _owner_filter(owner_kind, unit, user)
-    after, before = _aware(start), _aware(date.fromordinal(end.toordinal() + 1))
-    if metric in ("won_amount", "won_deals"):
-        qs = Opportunity.objects.filter(
-            who, status=OpportunityStatus.WON, closed_at__gte=after, closed_at__lt=before
-        )
-        if metric == "won_deals":
-            return Decimal(qs.count())
-        return _sum(qs, "amount")
-    if metric in ("signed_amount", "contract_count"):
-        qs = Contract.objects.filter(
-            who,
-            status__in=(ContractStatus.ACTIVE, ContractStatus.COMPLETED),
-            signed_on__gte=start,
-            signed_on__lte=end,
-        )
-        if metric == "contract_count":
-            return Decimal(qs.count())
-        return _sum(qs, "total_amount")
-    if metric == "payments_received":
-        qs = Payment.objects.filter(
-            _owner_filter(owner_kind, unit, user, prefix="contract__"),
-            contract__deleted_at__isnull=True,
-            received_on__gte=start,
-            received_on__lte=end,
-        )
-        return _sum(qs, "amount")
-    if metric == "new_customers":
-        return Decimal(
-            Customer.objects.filter(who, created_at__gte=after, created_at__lt=before).count()
-        )
-    return None
+    """The metric's value for the goal's owner over [start, end] from the metric layer, in the
+    goal's scale (ratios as percentages); None for a derived metric without data."""
+    value = metric_values(metric, start=start, end=end, **_owner_args(owner_kind, unit, user))
+    return goal_metric(metric).to_goal_scale(value[None])
 
 
-def _sum(qs, column: str) -> Decimal:
-    value = qs.aggregate(
-        v=Coalesce(
-            Sum(column), Decimal(0), output_field=DecimalField(max_digits=20, decimal_places=2)
-        )
-    )["v"]
-    return Decimal(value).quantize(Decimal("0.01"))
+def _aware(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def open_pipeline(
@@ -329,15 +287,20 @@ def open_pipeline(
 ) -> Decimal | None:
     """The open, probability-weighted pipeline expected to close in [start, end]: the amount
     (amount × stage probability) for money metrics read from deals and contracts, the number of
-    deals (× probability) for counts of deals and contracts; None for other metrics.
-
-    TO BE REPLACED BY THE METRIC LAYER: reads opportunities directly."""
+    deals (× probability) for counts of deals and contracts; None for other metrics. Open deals
+    make no facts (D43), so this one reads the opportunities."""
     from salesdesk.pipeline.models import Opportunity, OpportunityStatus
 
     if metric not in ("won_amount", "signed_amount", "won_deals", "contract_count"):
         return None
+    if owner_kind == OwnerKind.USER and user is not None:
+        who = Q(owner_id=user.pk)
+    elif owner_kind == OwnerKind.UNIT and unit is not None:
+        who = Q(org_unit__path__startswith=unit.path)
+    else:
+        who = Q()
     qs = Opportunity.objects.filter(
-        _owner_filter(owner_kind, unit, user),
+        who,
         status=OpportunityStatus.OPEN,
         expected_close_date__gte=start,
         expected_close_date__lte=end,
@@ -355,49 +318,28 @@ def open_pipeline(
 
 def last_year_values(metric: str, people: list[int], start: date, end: date) -> dict[int, Decimal]:
     """Each person's value of the metric over the same period a year earlier (the weights of the
-    "last year's share" split). TO BE REPLACED BY THE METRIC LAYER."""
-    from salesdesk.pipeline.models import Opportunity, OpportunityStatus
-    from salesdesk.sales.models import Contract, ContractStatus
-
-    prev_start, prev_end = _year_earlier(start), _year_earlier(end)
-    if metric in ("signed_amount", "contract_count"):
-        qs = Contract.objects.filter(
-            owner_id__in=people,
-            status__in=(ContractStatus.ACTIVE, ContractStatus.COMPLETED),
-            signed_on__gte=prev_start,
-            signed_on__lte=prev_end,
-        )
-        column = "total_amount"
-    else:
-        qs = Opportunity.objects.filter(
-            owner_id__in=people,
-            status=OpportunityStatus.WON,
-            closed_at__gte=_aware(prev_start),
-            closed_at__lt=_aware(date.fromordinal(prev_end.toordinal() + 1)),
-        )
-        column = "amount"
-    rows = qs.values("owner_id").annotate(v=Sum(column)).values_list("owner_id", "v")
-    return {owner: Decimal(v or 0).quantize(Decimal("0.01")) for owner, v in rows}
+    "last year's share" split), from the metric layer in one query."""
+    values = metric_values(
+        metric, start=_year_earlier(start), end=_year_earlier(end), users=people, group_by="user"
+    )
+    to_scale = goal_metric(metric).to_goal_scale
+    return {owner: to_scale(v) or Decimal(0) for owner, v in values.items()}
 
 
 def monthly_history(
     metric: str, owner_kind: str, unit: OrgUnit | None, user: User | None, year: int
 ) -> list[Decimal]:
-    """The metric per calendar month of `year` for the goal's owner (seasonality "from history").
-    TO BE REPLACED BY THE METRIC LAYER."""
-    out = []
-    for month in range(1, 13):
-        last = date(year + (month == 12), month % 12 + 1, 1)
-        value = metric_actual(
-            metric,
-            owner_kind,
-            unit,
-            user,
-            date(year, month, 1),
-            date.fromordinal(last.toordinal() - 1),
-        )
-        out.append(value or Decimal(0))
-    return out
+    """The metric per calendar month of `year` for the goal's owner (seasonality "from
+    history"), from the metric layer in one query."""
+    values = metric_values(
+        metric,
+        start=date(year, 1, 1),
+        end=date(year, 12, 31),
+        group_by="month",
+        **_owner_args(owner_kind, unit, user),
+    )
+    to_scale = goal_metric(metric).to_goal_scale
+    return [to_scale(values.get(date(year, m, 1))) or Decimal(0) for m in range(1, 13)]
 
 
 def _year_earlier(day: date) -> date:

@@ -34,7 +34,8 @@ from salesdesk.org.models import OrgUnit, User
 from salesdesk.org.permissions import can_manage_goals
 from salesdesk.org.scoping import editable_by, visible_to
 from salesdesk.targets import decompose, selectors
-from salesdesk.targets.metric_keys import METRICS, metric
+from salesdesk.targets.metric_rules import GOAL_METRICS as METRICS
+from salesdesk.targets.metric_rules import goal_metric as metric
 from salesdesk.targets.models import (
     Goal,
     GoalPart,

@@ -127,6 +127,7 @@ def _nav_definition() -> list[NavSection]:
             _("Targets & performance"),
             [
                 NavItem(_("Goals"), "web:goal_list", "bullseye", None, ("goal_",)),
+                NavItem(_("Progress"), "web:progress", "graph-up-arrow", None, ("progress",)),
                 NavItem(
                     _("Work reports"), "web:workreport_list", "journal-text", None, ("workreport",)
                 ),

@@ -14,13 +14,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salesdesk.core.models import UserPreference
@@ -28,6 +31,46 @@ from salesdesk.web.html import esc
 
 # At most this many selected rows per bulk action (one page of the largest page size).
 MAX_BULK = 200
+
+
+# ---- request parameters and messages ----------------------------------------------------
+
+
+def parse_int(value) -> int | None:
+    """An integer URL or form parameter, None when missing or malformed."""
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def sort_columns(request, sorts: dict, default: str) -> tuple[str, dict]:
+    """The `sort` URL parameter (falls back to `default`) and the sortable headers' state."""
+    sort = request.GET.get("sort", default)
+    key = sort.lstrip("-")
+    if key not in sorts:
+        sort, key = default, default.lstrip("-")
+    descending = sort.startswith("-")
+    columns = {
+        k: {
+            "key": k,
+            "label": label,
+            "active": k == key,
+            "descending": descending and k == key,
+            "next": f"-{k}" if (k == key and not descending) else k,
+        }
+        for k, label in sorts.items()
+    }
+    return sort, columns
+
+
+def errors_to_messages(request, exc) -> None:
+    """A service's refusal as flash messages (pages that redirect after a POST)."""
+    if isinstance(exc, ValidationError):
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.error(request, str(exc) or _("You do not have permission to do this."))
 
 
 # ---- remembered choices -------------------------------------------------------------------

@@ -201,6 +201,8 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/work-reports/{report_id}", "delete"): "workreport_delete",
     ("/api/v1/work-reports/{report_id}/submit", "post"): "workreport_submit",
     ("/api/v1/work-reports/{report_id}/comments", "post"): "workreport_comment",
+    ("/api/v1/goals/{goal_id}/progress", "get"): "goal_progress",
+    ("/api/v1/progress", "get"): "progress_list",
     ("/api/v1/lead-rules", "get"): "lead_rule_list",
     ("/api/v1/lead-rules", "post"): "lead_rule_create",
     ("/api/v1/lead-rules/{rule_id}", "put"): "lead_rule_update",

@@ -9,50 +9,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from salesdesk.targets import services
 from salesdesk.targets.models import Goal, GoalPart, Granularity
 from tests.api.conftest import ApiClient
-
-
-@pytest.fixture
-def goals(org, manager):
-    """company (admin), Team A (director), rep's and other_rep's personal goals (decomposed)."""
-
-    def make(actor, name, kind, **owner):
-        goal = services.goal_create(
-            actor=actor,
-            name=name,
-            metric="signed_amount",
-            owner_kind=kind,
-            period_kind="year",
-            year=2026,
-            target_value="24800.00",
-            **owner,
-        )
-        return services.goal_decompose(actor=actor, goal=goal)
-
-    return {
-        "company": make(org.admin, "Company", "company"),
-        "team_a": make(org.director, "Team A", "unit", unit=org.team_a.pk),
-        "rep": make(org.lead, "Rep", "user", user=org.rep.pk),
-        "other_rep": make(org.director, "Other", "user", user=org.other_rep.pk),
-    }
-
-
-VISIBLE = {
-    # rep: own; lead: own + subordinates (rep); manager (Team B, unit tree); director: East tree.
-    "rep": {"rep"},
-    "other_rep": {"other_rep"},
-    "lead": {"rep"},
-    "manager": {"other_rep"},
-    "director": {"team_a", "rep", "other_rep"},
-    "admin": {"company", "team_a", "rep", "other_rep"},
-}
-SETTERS = {"lead", "manager", "director", "admin"}
-
-
-def _persona(org, manager, name):
-    return manager if name == "manager" else org.personas()[name]
+from tests.targets.conftest import SETTERS, VISIBLE, _persona
 
 
 def _snapshot():

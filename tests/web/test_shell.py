@@ -216,7 +216,7 @@ class TestHome:
                 "Channels",
             ],
         )
-        targets = ("Targets & performance", ["Goals", "Work reports"])
+        targets = ("Targets & performance", ["Goals", "Progress", "Work reports"])
         analysis = ("Analysis", ["Funnel", "Time metrics", "Metrics"])
         assert nav(org.rep) == [work, customers, sales, targets, analysis, ("Settings", ["Import"])]
         assert nav(org.lead) == [work, handing, sales, targets, analysis, ("Settings", ["Import"])]

@@ -19,7 +19,7 @@ from salesdesk.api.pagination import PageParams, page_of, paginate
 from salesdesk.api.schemas import UserRef
 from salesdesk.org.models import User
 from salesdesk.org.permissions import can_manage_goals
-from salesdesk.targets import selectors, services
+from salesdesk.targets import progress, selectors, services
 from salesdesk.targets.models import Goal, GoalPart
 
 router = Router(tags=["Targets"])
@@ -393,3 +393,91 @@ def _goal_service(service, **kwargs):
         return service(**kwargs)
     except Goal.DoesNotExist:
         raise forbidden(_("You may view this goal but not change it.")) from None
+
+
+# ---- progress (TGT-3) ------------------------------------------------------------------------
+
+
+class FiguresOut(Schema):
+    start: date
+    end: date
+    target: Decimal
+    actual: Decimal | None
+    attainment: Decimal | None = Field(description="Actual ÷ target, in %.")
+    elapsed: Decimal = Field(description="Working days elapsed ÷ working days in the period, %.")
+    working_days: int
+    days_elapsed: int
+    days_left: int
+    gap: Decimal | None = Field(description="Target − actual.")
+    run_rate: Decimal | None = Field(
+        description="Needed per remaining working day (additive metrics only)."
+    )
+    projection: Decimal | None = Field(
+        description="Projected finish at the current pace (additive metrics only)."
+    )
+    status: str = Field(description="ahead, on_track, behind or no_data.")
+
+
+class GoalProgressOut(Schema):
+    goal: GoalOut
+    figures: FiguresOut
+
+
+class PartProgressOut(Schema):
+    label: str
+    kind: str = Field(description="unit, person, quarter, month or week.")
+    unit_id: int | None
+    user_id: int | None
+    part_id: int | None
+    figures: FiguresOut
+
+    @staticmethod
+    def resolve_part_id(obj) -> int | None:
+        return obj.node.part_id if obj.node is not None else None
+
+
+class BreakdownOut(Schema):
+    goal: GoalOut
+    figures: FiguresOut
+    focus_part_id: int | None
+    owners: list[PartProgressOut]
+    quarters: list[PartProgressOut]
+    months: list[PartProgressOut]
+    weeks: list[PartProgressOut]
+
+    @staticmethod
+    def resolve_focus_part_id(obj) -> int | None:
+        return obj.focus.part_id if obj.focus is not None else None
+
+
+class ProgressFilters(PageParams):
+    period: str = Field("", description='"current" (running today), a year ("2026") or empty.')
+    metric: str = ""
+    owner: int | None = None
+    status: str = Field("", description="ahead, on_track, behind or no_data.")
+
+
+@router.get(
+    "/progress",
+    response={200: page_of(GoalProgressOut), **errors(422)},
+    summary="Progress of every goal I can see",
+)
+def progress_list(request, filters: Query[ProgressFilters]):
+    rows = progress.goals_progress(
+        _actor(request),
+        period=filters.period,
+        metric=filters.metric,
+        owner=filters.owner,
+        status=filters.status,
+    )
+    return paginate(rows, filters)
+
+
+@router.get(
+    "/goals/{int:goal_id}/progress",
+    response={200: BreakdownOut, **errors(404)},
+    summary="One goal's progress and its parts' (node: a unit or person part; month: YYYY-MM-01)",
+)
+def goal_progress(request, goal_id: int, node: int | None = None, month: date | None = None):
+    goal = _goal(_actor(request), goal_id)
+    return progress.goal_breakdown(goal, node=node, month=month)

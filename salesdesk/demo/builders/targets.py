@@ -23,7 +23,7 @@ def reset_targets(ctx: DemoContext) -> None:
     Goal.all_objects.using(ctx.using).all().delete()
 
 
-@register("targets", after=("sales", "pipeline"), reset=reset_targets)
+@register("targets", after=("sales", "pipeline", "metrics"), reset=reset_targets)
 def build_targets(ctx: DemoContext) -> None:
     """Goals: the company's signed amount for this year (decomposed), unit and personal goals."""
     from salesdesk.org.models import OrgUnit, User

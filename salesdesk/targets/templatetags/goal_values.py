@@ -7,7 +7,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
-from salesdesk.targets.metric_keys import COUNT, METRICS, MONEY, RATIO
+from salesdesk.metrics.definitions import Unit
+from salesdesk.targets.metric_rules import GOAL_METRICS as METRICS
 
 register = template.Library()
 
@@ -21,12 +22,12 @@ def goal_value(value, metric_key: str) -> str:
     except (InvalidOperation, ValueError):
         return str(value)
     info = METRICS.get(metric_key)
-    kind = info.kind if info else MONEY
-    if kind == MONEY:
+    kind = info.kind if info else Unit.MONEY
+    if kind == Unit.MONEY:
         return f"¥{amount:,.2f}"
-    if kind == COUNT:
+    if kind == Unit.COUNT:
         return f"{amount:,.0f}"
-    if kind == RATIO:
+    if kind == Unit.RATIO:
         return f"{amount:,.2f} %"
     return f"{amount:,.2f}"
 
@@ -41,3 +42,28 @@ def plain_value(value) -> str:
 def get_cell(cells: dict, key):
     """`{{ cells|get_cell:day }}`: one cell of a grid row."""
     return cells.get(key) if cells else None
+
+
+# Progress status → (Bootstrap colour, icon): won green, due amber, overdue red (UI.md); the
+# status is always written out too, never shown by colour alone.
+STATUS_STYLE = {
+    "ahead": ("success", "arrow-up-right"),
+    "on_track": ("warning", "arrow-right"),
+    "behind": ("danger", "arrow-down-right"),
+    "no_data": ("secondary", "dash"),
+}
+
+
+@register.filter
+def status_colour(status: str) -> str:
+    return STATUS_STYLE.get(status, STATUS_STYLE["no_data"])[0]
+
+
+@register.filter
+def status_icon(status: str) -> str:
+    return STATUS_STYLE.get(status, STATUS_STYLE["no_data"])[1]
+
+
+@register.filter
+def percent(value) -> str:
+    return "—" if value in (None, "") else f"{Decimal(str(value)):,.1f} %"

@@ -42,7 +42,10 @@ from salesdesk.web import lists
 from salesdesk.web.access import can_configure, require
 from salesdesk.web.forms import apply_service_error, save_through_service
 from salesdesk.web.history import field_history
+from salesdesk.web.lists import errors_to_messages as _errors_to_messages
+from salesdesk.web.lists import parse_int as _int
 from salesdesk.web.lists import selected_ids
+from salesdesk.web.lists import sort_columns as _sort_columns
 from salesdesk.web.pagination import paginate, query_without
 from salesdesk.web.sales.forms import (
     ApprovalChainForm,
@@ -77,45 +80,11 @@ PRODUCT_SORTS = {
 EXPORT_LIMIT = 10000
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
 def _date(value) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
     except (TypeError, ValueError):
         return None
-
-
-def _sort_columns(request, sorts: dict, default: str) -> tuple[str, dict]:
-    sort = request.GET.get("sort", default)
-    key = sort.lstrip("-")
-    if key not in sorts:
-        sort, key = default, default.lstrip("-")
-    descending = sort.startswith("-")
-    columns = {
-        k: {
-            "key": k,
-            "label": label,
-            "active": k == key,
-            "descending": descending and k == key,
-            "next": f"-{k}" if (k == key and not descending) else k,
-        }
-        for k, label in sorts.items()
-    }
-    return sort, columns
-
-
-def _errors_to_messages(request, exc) -> None:
-    if isinstance(exc, ValidationError):
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.error(request, str(exc) or _("You do not have permission to do this."))
 
 
 # ---- product lines ---------------------------------------------------------------------------

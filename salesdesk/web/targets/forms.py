@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from salesdesk.targets import metric_keys
+from salesdesk.targets import metric_rules
 from salesdesk.targets.models import GoalStatus, OwnerKind, PeriodKind, Seasonality, SplitMethod
 from salesdesk.web.forms import StyledFormMixin
 
@@ -48,7 +48,7 @@ class GoalForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, units=(), users=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["metric"].choices = metric_keys.choices()
+        self.fields["metric"].choices = metric_rules.choices()
         self.fields["unit"].choices = [("", "—")] + [(u.pk, u.name) for u in units]
         self.fields["user"].choices = [("", "—")] + [(u.pk, u.name) for u in users]
 

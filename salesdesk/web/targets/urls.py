@@ -1,8 +1,11 @@
 from django.urls import path
 
-from salesdesk.web.targets import views
+from salesdesk.web.targets import progress, views
 
 urlpatterns = [
+    path("targets/progress/", progress.progress_list, name="progress"),
+    path("targets/progress/mine/", progress.progress_mine, name="progress_mine"),
+    path("targets/progress/<int:pk>/", progress.progress_goal, name="progress_goal"),
     path("targets/goals/", views.goal_list, name="goal_list"),
     path("targets/goals/new/", views.goal_create, name="goal_create"),
     path("targets/goals/check/", views.goal_check, name="goal_check"),

@@ -27,13 +27,16 @@ from salesdesk.core.locking import StaleEditError
 from salesdesk.org.permissions import can_manage_goals
 from salesdesk.org.scoping import editable_by
 from salesdesk.org.selectors import units_visible, users_visible
-from salesdesk.targets import metric_keys, selectors, services
+from salesdesk.targets import metric_rules, progress, selectors, services
 from salesdesk.targets.models import Goal, GoalStatus, OwnerKind, Seasonality
 from salesdesk.web.access import require
 from salesdesk.web.forms import apply_service_error, save_through_service
+from salesdesk.web.lists import errors_to_messages as _errors_to_messages
+from salesdesk.web.lists import parse_int as _int
+from salesdesk.web.lists import sort_columns as _sort_columns
 from salesdesk.web.pagination import paginate, query_without
-from salesdesk.web.sales.views import _errors_to_messages, _int, _sort_columns
 from salesdesk.web.targets.forms import DecomposeForm, GoalForm, PartForm
+from salesdesk.web.targets.progress import goal_records_url
 
 SORTS = {
     "name": gettext_lazy("Name"),
@@ -65,7 +68,9 @@ def goal_list(request):
     filters = {
         "q": params.get("q", "").strip()[:100],
         "year": _int(params.get("year")),
-        "metric": params.get("metric", "") if params.get("metric") in metric_keys.METRICS else "",
+        "metric": params.get("metric", "")
+        if params.get("metric") in metric_rules.GOAL_METRICS
+        else "",
         "owner_kind": params.get("owner_kind", "")
         if params.get("owner_kind") in OwnerKind.values
         else "",
@@ -77,7 +82,7 @@ def goal_list(request):
         "page": page,
         "goals": page.object_list,
         "filters": filters,
-        "metrics": metric_keys.choices(),
+        "metrics": metric_rules.choices(),
         "owner_kinds": OwnerKind.choices,
         "statuses": GoalStatus.choices,
         "years": list(range(this_year + 1, this_year - 4, -1)),
@@ -233,6 +238,8 @@ def goal_detail(request, pk: int):
         "goal": goal,
         "editable": editable,
         "can_delete": editable and user.has_function("can_delete"),
+        "progress": progress.goal_progress(goal),
+        "progress_url": goal_records_url(goal, goal.period_start, goal.period_end),
     }
     if goal.is_decomposed:
         rows = selectors.owner_rows(goal)
