@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "salesdesk.pipeline",
     "salesdesk.metrics",
     "salesdesk.targets",
+    "salesdesk.performance",
     "salesdesk.imports",
     "salesdesk.api",
     "salesdesk.web",
