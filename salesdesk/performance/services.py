@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -147,7 +148,7 @@ def _clean_bands(bands: Any, cap: Decimal) -> dict[str, str]:
         if bands.get(grade) in (None, ""):
             raise ValidationError({"grade_bands": [_("Enter the lowest total of every grade.")]})
         values.append(_decimal(bands[grade], "grade_bands"))
-    if values[-1] < 0 or any(a <= b for a, b in zip(values, values[1:], strict=False)):
+    if values[-1] < 0 or any(a <= b for a, b in pairwise(values)):
         raise ValidationError(
             {"grade_bands": [_("Grade bands must fall from S to C (S > A > B > C ≥ 0).")]}
         )
