@@ -19,7 +19,7 @@ from salesdesk.metrics.definitions import METRICS, Direction, Metric
 from salesdesk.metrics.selectors import metric_values
 from salesdesk.org.models import DataScope, OrgUnit, User
 from salesdesk.org.permissions import can_evaluate
-from salesdesk.org.scoping import visible_to
+from salesdesk.org.scoping import editable_by, visible_to
 from salesdesk.performance import periods, scoring
 from salesdesk.performance.models import KpiScheme, Scorecard, ScorecardStatus, SubjectKind
 
@@ -83,6 +83,15 @@ def scorecard_detail(viewer: User, pk: int) -> Scorecard | None:
     )
 
 
+def scorecard_changeable(viewer: User, card: Scorecard) -> bool:
+    """May `viewer` publish, lock or comment `card` (the services decide; this shows buttons)."""
+    if not can_evaluate(viewer) or card.status == ScorecardStatus.LOCKED:
+        return False
+    if card.subject_kind == SubjectKind.USER and card.owner_id == viewer.pk:
+        return False
+    return editable_by(Scorecard.objects.filter(pk=card.pk), viewer).exists()
+
+
 def scorecard_history(viewer: User, card: Scorecard) -> list[Scorecard]:
     """The same subject's scorecards the viewer may see, newest first."""
     qs = scorecards_visible(viewer).select_related("scheme")
@@ -129,6 +138,10 @@ class BoardRow:
         if self.is_new or self.rank is None or self.previous_rank is None:
             return None
         return self.previous_rank - self.rank
+
+    @property
+    def places(self) -> int:
+        return abs(self.movement or 0)
 
 
 @dataclass

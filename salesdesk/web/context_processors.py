@@ -125,7 +125,17 @@ def _nav_definition() -> list[NavSection]:
         ),
         NavSection(
             _("Targets & performance"),
-            [NavItem(_("Goals"), "web:goal_list", "bullseye", None, ("goal_",))],
+            [
+                NavItem(_("Goals"), "web:goal_list", "bullseye", None, ("goal_",)),
+                NavItem(
+                    _("Evaluations"),
+                    "web:evaluation_list",
+                    "clipboard-check",
+                    None,
+                    ("evaluation",),
+                ),
+                NavItem(_("Leaderboard"), "web:leaderboard", "trophy", None, ("leaderboard",)),
+            ],
         ),
         NavSection(
             _("Analysis"),
@@ -178,6 +188,13 @@ def _nav_definition() -> list[NavSection]:
                     "calendar-week",
                     access.can_configure,
                     ("settings_calendar",),
+                ),
+                NavItem(
+                    _("KPI schemes"),
+                    "web:kpi_scheme_list",
+                    "clipboard-data",
+                    access.can_configure,
+                    ("kpi_scheme",),
                 ),
                 NavItem(
                     _("Approval chains"),

@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include("salesdesk.web.leads.urls")),
     path("", include("salesdesk.web.metrics.urls")),
     path("", include("salesdesk.web.targets.urls")),
+    path("", include("salesdesk.web.performance.urls")),
     path("lists/<slug:key>/columns/", list_columns, name="list_columns"),
 ]

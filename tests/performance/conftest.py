@@ -10,6 +10,7 @@ import pytest
 from salesdesk.metrics.models import MetricFact
 from salesdesk.performance import services
 from tests.conftest import make_user
+from tests.web.conftest import login  # noqa: F401  (the signed-in client fixture)
 
 MARCH = date(2026, 3, 10)
 FEBRUARY = date(2026, 2, 10)
