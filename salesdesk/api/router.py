@@ -43,6 +43,7 @@ V1_ROUTER_MODULES = (
     "salesdesk.api.v1.leads",
     "salesdesk.api.v1.metrics",
     "salesdesk.api.v1.targets",
+    "salesdesk.api.v1.performance",
 )
 
 
