@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "salesdesk.metrics",
     "salesdesk.targets",
     "salesdesk.workreports",
+    "salesdesk.performance",
     "salesdesk.imports",
     "salesdesk.api",
     "salesdesk.web",

@@ -38,6 +38,7 @@ class FunctionPermission(models.TextChoices):
     POOL_ADMIN = "can_admin_pool", _("Administer public pools")
     CONFIGURE = "can_configure", _("Configure the system")
     MANAGE_GOALS = "can_manage_goals", _("Set goals")
+    EVALUATE = "can_evaluate", _("Evaluate performance")
 
 
 class Role(TimeStampedModel, VersionedModel):
@@ -66,6 +67,8 @@ class Role(TimeStampedModel, VersionedModel):
     can_configure = models.BooleanField(_("may configure the system"), default=False)
     # Set and decompose goals (TGT-1/2) for the units and people in the role's data scope.
     can_manage_goals = models.BooleanField(_("may set goals"), default=False)
+    # Compute, publish and lock scorecards (PRF-2) of the people and units in the role's scope.
+    can_evaluate = models.BooleanField(_("may evaluate performance"), default=False)
     is_system = models.BooleanField(_("built-in"), default=False)
 
     history = HistoricalRecords()

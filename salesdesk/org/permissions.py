@@ -33,3 +33,9 @@ def can_manage_goals(user) -> bool:
     """Set, decompose and edit goals (TGT-1/2) for the units and people in the user's scope;
     everyone else reads the goals they can see."""
     return bool(user.is_authenticated and user.has_function(FunctionPermission.MANAGE_GOALS))
+
+
+def can_evaluate(user) -> bool:
+    """Compute, publish and lock scorecards (PRF-2) of the people and units in the user's scope;
+    everyone else reads the published scorecards they can see."""
+    return bool(user.is_authenticated and user.has_function(FunctionPermission.EVALUATE))

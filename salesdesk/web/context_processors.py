@@ -129,6 +129,14 @@ def _nav_definition() -> list[NavSection]:
                 NavItem(_("Goals"), "web:goal_list", "bullseye", None, ("goal_",)),
                 NavItem(_("Progress"), "web:progress", "graph-up-arrow", None, ("progress",)),
                 NavItem(
+                    _("Evaluations"),
+                    "web:evaluation_list",
+                    "clipboard-check",
+                    None,
+                    ("evaluation",),
+                ),
+                NavItem(_("Leaderboard"), "web:leaderboard", "trophy", None, ("leaderboard",)),
+                NavItem(
                     _("Work reports"), "web:workreport_list", "journal-text", None, ("workreport",)
                 ),
             ],
@@ -184,6 +192,13 @@ def _nav_definition() -> list[NavSection]:
                     "calendar-week",
                     access.can_configure,
                     ("settings_calendar",),
+                ),
+                NavItem(
+                    _("KPI schemes"),
+                    "web:kpi_scheme_list",
+                    "clipboard-data",
+                    access.can_configure,
+                    ("kpi_scheme",),
                 ),
                 NavItem(
                     _("Approval chains"),

@@ -100,3 +100,15 @@ def save_through_service(form: forms.BaseForm, call) -> tuple[bool, StaleEditErr
         apply_service_error(form, exc)
         return False, None
     return True, None
+
+
+def errors_to_messages(request, exc: Exception) -> None:
+    """Show a ValidationError / PermissionDenied raised by a service as flash messages (for
+    actions without a form: buttons that post)."""
+    from django.contrib import messages
+
+    if isinstance(exc, ValidationError):
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.error(request, str(exc) or _("You do not have permission to do this."))

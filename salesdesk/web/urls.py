@@ -22,5 +22,6 @@ urlpatterns = [
     path("", include("salesdesk.web.metrics.urls")),
     path("", include("salesdesk.web.targets.urls")),
     path("", include("salesdesk.web.workreports.urls")),
+    path("", include("salesdesk.web.performance.urls")),
     path("lists/<slug:key>/columns/", list_columns, name="list_columns"),
 ]

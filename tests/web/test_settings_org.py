@@ -424,12 +424,12 @@ class TestRoles:
         roles = response.context["roles"]
         assert [(r.code, r.grants, r.user_count) for r in roles] == [
             # export, delete, transfer, approve, pool admin, configure, set goals
-            ("rep", [False] * 7, 2),
-            ("team_lead", [True, False, True, True, False, False, True], 1),
-            ("manager", [True, True, True, True, True, False, True], 0),
-            ("director", [True, True, True, True, True, False, True], 1),
-            ("finance", [True, False, False, True, False, False, False], 0),
-            ("admin", [True] * 7, 1),
+            ("rep", [False] * 8, 2),
+            ("team_lead", [True, False, True, True, False, False, True, False], 1),
+            ("manager", [True, True, True, True, True, False, True, True], 0),
+            ("director", [True, True, True, True, True, False, True, True], 1),
+            ("finance", [True, False, False, True, False, False, False, False], 0),
+            ("admin", [True] * 8, 1),
         ]
 
     def test_edit_scope_and_permissions(self, org, login):

@@ -216,7 +216,10 @@ class TestHome:
                 "Channels",
             ],
         )
-        targets = ("Targets & performance", ["Goals", "Progress", "Work reports"])
+        targets = (
+            "Targets & performance",
+            ["Goals", "Progress", "Evaluations", "Leaderboard", "Work reports"],
+        )
         analysis = ("Analysis", ["Funnel", "Time metrics", "Metrics"])
         assert nav(org.rep) == [work, customers, sales, targets, analysis, ("Settings", ["Import"])]
         assert nav(org.lead) == [work, handing, sales, targets, analysis, ("Settings", ["Import"])]
@@ -244,6 +247,7 @@ class TestHome:
                     "Roles & permissions",
                     "Public pools",
                     "Working calendar",
+                    "KPI schemes",
                     "Approval chains",
                     "Return visit rules",
                     "Greeting templates",
