@@ -14,16 +14,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salesdesk.core.models import UserPreference
@@ -62,15 +59,6 @@ def sort_columns(request, sorts: dict, default: str) -> tuple[str, dict]:
         for k, label in sorts.items()
     }
     return sort, columns
-
-
-def errors_to_messages(request, exc) -> None:
-    """A service's refusal as flash messages (pages that redirect after a POST)."""
-    if isinstance(exc, ValidationError):
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.error(request, str(exc) or _("You do not have permission to do this."))
 
 
 # ---- remembered choices -------------------------------------------------------------------

@@ -41,8 +41,8 @@ from salesdesk.sales.models import (
 from salesdesk.web import lists
 from salesdesk.web.access import can_configure, require
 from salesdesk.web.forms import apply_service_error, save_through_service
+from salesdesk.web.forms import errors_to_messages as _errors_to_messages
 from salesdesk.web.history import field_history
-from salesdesk.web.lists import errors_to_messages as _errors_to_messages
 from salesdesk.web.lists import parse_int as _int
 from salesdesk.web.lists import selected_ids
 from salesdesk.web.lists import sort_columns as _sort_columns

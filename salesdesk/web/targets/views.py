@@ -31,7 +31,7 @@ from salesdesk.targets import metric_rules, progress, selectors, services
 from salesdesk.targets.models import Goal, GoalStatus, OwnerKind, Seasonality
 from salesdesk.web.access import require
 from salesdesk.web.forms import apply_service_error, save_through_service
-from salesdesk.web.lists import errors_to_messages as _errors_to_messages
+from salesdesk.web.forms import errors_to_messages as _errors_to_messages
 from salesdesk.web.lists import parse_int as _int
 from salesdesk.web.lists import sort_columns as _sort_columns
 from salesdesk.web.pagination import paginate, query_without

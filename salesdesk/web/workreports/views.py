@@ -22,8 +22,9 @@ from django.views.decorators.http import require_POST
 
 from salesdesk.web.access import require
 from salesdesk.web.forms import apply_service_error, save_through_service
+from salesdesk.web.forms import errors_to_messages as _errors_to_messages
+from salesdesk.web.lists import parse_int as _int
 from salesdesk.web.pagination import paginate, query_without
-from salesdesk.web.sales.views import _errors_to_messages, _int
 from salesdesk.web.workreports.forms import WorkReportForm
 from salesdesk.workreports import selectors, services
 from salesdesk.workreports.models import ReportKind, WorkReport, period_for
