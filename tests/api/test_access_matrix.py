@@ -160,6 +160,7 @@ def test_me_describes_the_caller(org, as_persona, persona):
                 "can_approve",
                 "can_admin_pool",
                 "can_manage_goals",
+                "can_evaluate",
             ],
         ),
         "admin": (
@@ -173,6 +174,7 @@ def test_me_describes_the_caller(org, as_persona, persona):
                 "can_admin_pool",
                 "can_configure",
                 "can_manage_goals",
+                "can_evaluate",
             ],
         ),
     }[persona]
