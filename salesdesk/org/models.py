@@ -39,6 +39,8 @@ class FunctionPermission(models.TextChoices):
     CONFIGURE = "can_configure", _("Configure the system")
     MANAGE_GOALS = "can_manage_goals", _("Set goals")
     EVALUATE = "can_evaluate", _("Evaluate performance")
+    COMMISSIONS = "can_manage_commissions", _("Manage commissions")
+    TRAINING = "can_manage_training", _("Manage training")
 
 
 class Role(TimeStampedModel, VersionedModel):
@@ -69,6 +71,10 @@ class Role(TimeStampedModel, VersionedModel):
     can_manage_goals = models.BooleanField(_("may set goals"), default=False)
     # Compute, publish and lock scorecards (PRF-2) of the people and units in the role's scope.
     can_evaluate = models.BooleanField(_("may evaluate performance"), default=False)
+    # Commission plans, statements and locking a period (PRF-4): finance, directors, administrators.
+    can_manage_commissions = models.BooleanField(_("may manage commissions"), default=False)
+    # Training programs, sessions, attendance and assessments (PRF-5).
+    can_manage_training = models.BooleanField(_("may manage training"), default=False)
     is_system = models.BooleanField(_("built-in"), default=False)
 
     history = HistoricalRecords()

@@ -39,3 +39,15 @@ def can_evaluate(user) -> bool:
     """Compute, publish and lock scorecards (PRF-2) of the people and units in the user's scope;
     everyone else reads the published scorecards they can see."""
     return bool(user.is_authenticated and user.has_function(FunctionPermission.EVALUATE))
+
+
+def can_manage_commissions(user) -> bool:
+    """Edit commission plans, compute statements and lock a period (PRF-4) for the people in the
+    user's scope; reps read their own statements."""
+    return bool(user.is_authenticated and user.has_function(FunctionPermission.COMMISSIONS))
+
+
+def can_manage_training(user) -> bool:
+    """Run training programs, sessions, attendance and assessments (PRF-5) for the people in the
+    user's scope; everyone reads the programs and their own attendance."""
+    return bool(user.is_authenticated and user.has_function(FunctionPermission.TRAINING))

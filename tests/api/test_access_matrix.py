@@ -161,6 +161,8 @@ def test_me_describes_the_caller(org, as_persona, persona):
                 "can_admin_pool",
                 "can_manage_goals",
                 "can_evaluate",
+                "can_manage_commissions",
+                "can_manage_training",
             ],
         ),
         "admin": (
@@ -175,6 +177,8 @@ def test_me_describes_the_caller(org, as_persona, persona):
                 "can_configure",
                 "can_manage_goals",
                 "can_evaluate",
+                "can_manage_commissions",
+                "can_manage_training",
             ],
         ),
     }[persona]
