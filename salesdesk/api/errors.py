@@ -261,3 +261,9 @@ def not_found() -> ApiError:
 
 def forbidden(message: str | None = None) -> ApiError:
     return ApiError(403, "permission_denied", message or default_message(403))
+
+
+def errors(*statuses: int) -> dict[int, type[Schema]]:
+    """The documented error answers of an operation: 401 (every operation needs a signed-in
+    caller) plus `statuses`, all with the one error body."""
+    return dict.fromkeys((401, *statuses), ErrorOut)

@@ -22,11 +22,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, JsonResponse
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from salesdesk.api.errors import ErrorOut, error_body, forbidden, not_found
+from salesdesk.api.errors import ErrorOut, error_body, errors, forbidden, not_found
 from salesdesk.api.pagination import PageParams, page_of, paginate
 from salesdesk.api.schemas import UnitRef, UserRef
 from salesdesk.api.serialization import page_response
@@ -39,16 +39,6 @@ from salesdesk.org.scoping import visible_to
 from salesdesk.org.selectors import units_visible, users_visible
 
 router = Router(tags=["Customers"])
-
-
-def errors(*statuses: int) -> dict[int, type[Schema]]:
-    """The documented error answers of an operation (401 for all of them)."""
-    out: dict[int, type[Schema]] = dict.fromkeys((401, *statuses), ErrorOut)
-    return out
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.auth
 
 
 def _require(actor: User, permission: str, message: str) -> None:
@@ -371,7 +361,7 @@ def customer_list(request, filters: Query[CustomerFilters]):
     if filters.sort not in selectors.SORTS:
         raise ValidationError({"sort": _("Select a valid choice.")})
     qs = selectors.customer_list(
-        _actor(request), view=filters.view, q=filters.q or "", filters=chosen, sort=filters.sort
+        request.auth, view=filters.view, q=filters.q or "", filters=chosen, sort=filters.sort
     )
     return page_response(request, paginate(qs, filters), CustomerOut)
 
@@ -391,7 +381,7 @@ class DuplicateParams(Schema):
 )
 def customer_duplicate_check(request, params: Query[DuplicateParams]) -> list[DuplicateHit]:
     return duplicate_check(
-        actor=_actor(request),
+        actor=request.auth,
         name=params.name[:200],
         phone=params.phone[:40],
         email=params.email[:254],
@@ -406,7 +396,7 @@ def customer_duplicate_check(request, params: Query[DuplicateParams]) -> list[Du
     summary="One customer with its contacts",
 )
 def customer_detail(request, customer_id: int):
-    return _customer_out(_actor(request), customer_id)
+    return _customer_out(request.auth, customer_id)
 
 
 @router.get(
@@ -415,7 +405,7 @@ def customer_detail(request, customer_id: int):
     summary="A customer's timeline, newest first",
 )
 def customer_timeline(request, customer_id: int, params: Query[TimelineParams]):
-    actor = _actor(request)
+    actor = request.auth
     customer = _visible_customer(actor, customer_id)
     return timeline.customer_timeline(customer, actor, limit=params.limit)
 
@@ -426,7 +416,7 @@ def customer_timeline(request, customer_id: int, params: Query[TimelineParams]):
     summary="Create a customer (duplicate-checked)",
 )
 def customer_create(request, payload: CustomerCreateIn):
-    actor = _actor(request)
+    actor = request.auth
     data = payload.dict()
     owner = _user_choice(actor, data.pop("owner"), "owner")
     org_unit = _unit_choice(actor, data.pop("org_unit"), "org_unit")
@@ -446,7 +436,7 @@ def customer_create(request, payload: CustomerCreateIn):
     "duplicate)",
 )
 def customer_update(request, customer_id: int, payload: CustomerUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     customer = _visible_customer(actor, customer_id)
     changes = payload.dict(exclude_unset=True)
     version = changes.pop("version")
@@ -476,7 +466,7 @@ def customer_update(request, customer_id: int, payload: CustomerUpdateIn):
     summary="Move a customer to the recycle bin",
 )
 def customer_delete(request, customer_id: int):
-    actor = _actor(request)
+    actor = request.auth
     _require_delete(actor)
     customer = _visible_customer(actor, customer_id)
     services.customer_delete(actor=actor, customer=customer, request=request)
@@ -489,7 +479,7 @@ def customer_delete(request, customer_id: int):
     summary="Transfer a customer to another owner",
 )
 def customer_transfer(request, customer_id: int, payload: TransferIn):
-    actor = _actor(request)
+    actor = request.auth
     _require(
         actor, FunctionPermission.TRANSFER, _("You do not have permission to transfer customers.")
     )
@@ -570,7 +560,7 @@ def _visible_contact(actor: User, pk: int) -> Contact:
     "/contacts", response={200: page_of(ContactOut), **errors(422)}, summary="Contacts I can see"
 )
 def contact_list(request, filters: Query[ContactFilters]):
-    qs = selectors.contacts_visible(_actor(request))
+    qs = selectors.contacts_visible(request.auth)
     if filters.customer is not None:
         qs = qs.filter(customer_id=filters.customer)
     if filters.q and filters.q.strip():
@@ -582,14 +572,14 @@ def contact_list(request, filters: Query[ContactFilters]):
     "/contacts/{int:contact_id}", response={200: ContactOut, **errors(404)}, summary="One contact"
 )
 def contact_detail(request, contact_id: int):
-    return _visible_contact(_actor(request), contact_id)
+    return _visible_contact(request.auth, contact_id)
 
 
 @router.post(
     "/contacts", response={201: ContactOut, **errors(403, 404, 422)}, summary="Add a contact"
 )
 def contact_create(request, payload: ContactCreateIn):
-    actor = _actor(request)
+    actor = request.auth
     data = payload.dict()
     customer = _visible_customer(actor, data.pop("customer"))
     contact = services.contact_create(actor=actor, customer=customer, request=request, **data)
@@ -602,7 +592,7 @@ def contact_create(request, payload: ContactCreateIn):
     summary="Edit a contact",
 )
 def contact_update(request, contact_id: int, payload: ContactUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     contact = _visible_contact(actor, contact_id)
     changes = payload.dict(exclude_unset=True)
     version = changes.pop("version")
@@ -621,7 +611,7 @@ def contact_update(request, contact_id: int, payload: ContactUpdateIn):
     summary="Move a contact to the recycle bin",
 )
 def contact_delete(request, contact_id: int):
-    actor = _actor(request)
+    actor = request.auth
     _require_delete(actor)
     contact = _visible_contact(actor, contact_id)
     services.contact_delete(actor=actor, contact=contact, request=request)
@@ -693,7 +683,7 @@ def _visible_follow_up(actor: User, pk: int) -> FollowUp:
     summary="Follow-ups I can see, newest first",
 )
 def follow_up_list(request, filters: Query[FollowUpFilters]):
-    qs = _follow_ups(_actor(request))
+    qs = _follow_ups(request.auth)
     if filters.customer is not None:
         qs = qs.filter(customer_id=filters.customer)
     return paginate(qs.order_by("-occurred_at", "-id"), filters)
@@ -705,7 +695,7 @@ def follow_up_list(request, filters: Query[FollowUpFilters]):
     summary="Record a follow-up",
 )
 def follow_up_create(request, payload: FollowUpCreateIn):
-    actor = _actor(request)
+    actor = request.auth
     customer = _visible_customer(actor, payload.customer)
     follow_up = services.follow_up_create(
         actor=actor,
@@ -726,7 +716,7 @@ def follow_up_create(request, payload: FollowUpCreateIn):
     summary="Move a follow-up to the recycle bin",
 )
 def follow_up_delete(request, follow_up_id: int):
-    actor = _actor(request)
+    actor = request.auth
     _require_delete(actor)
     follow_up = _visible_follow_up(actor, follow_up_id)
     services.follow_up_delete(actor=actor, follow_up=follow_up, request=request)
@@ -776,7 +766,7 @@ def _visible_task(actor: User, pk: int) -> Task:
     summary="My to-dos: today, overdue, upcoming or done",
 )
 def task_list(request, filters: Query[TaskFilters]):
-    actor = _actor(request)
+    actor = request.auth
     if filters.bucket not in selectors.TASK_BUCKETS:
         raise ValidationError({"bucket": _("Select a valid choice.")})
     customer = _visible_customer(actor, filters.customer) if filters.customer else None
@@ -785,7 +775,7 @@ def task_list(request, filters: Query[TaskFilters]):
 
 @router.post("/tasks", response={201: TaskOut, **errors(404, 422)}, summary="Add a to-do")
 def task_create(request, payload: TaskCreateIn):
-    actor = _actor(request)
+    actor = request.auth
     customer = _visible_customer(actor, payload.customer) if payload.customer else None
     owner = _user_choice(actor, payload.owner, "owner")
     task = services.task_create(
@@ -805,7 +795,7 @@ def task_create(request, payload: TaskCreateIn):
     summary="Mark a to-do done",
 )
 def task_complete(request, task_id: int):
-    actor = _actor(request)
+    actor = request.auth
     task = _visible_task(actor, task_id)
     services.task_complete(actor=actor, task=task, request=request)
     return _visible_task(actor, task_id)
@@ -817,7 +807,7 @@ def task_complete(request, task_id: int):
     summary="Reopen a done to-do",
 )
 def task_reopen(request, task_id: int):
-    actor = _actor(request)
+    actor = request.auth
     task = _visible_task(actor, task_id)
     services.task_reopen(actor=actor, task=task, request=request)
     return _visible_task(actor, task_id)
@@ -843,6 +833,6 @@ def tag_list(request, filters: Query[PageParams]):
 )
 def tag_create(request, payload: TagCreateIn):
     tag = services.tag_create(
-        actor=_actor(request), name=payload.name, category=payload.category, request=request
+        actor=request.auth, name=payload.name, category=payload.category, request=request
     )
     return Status(201, tag)

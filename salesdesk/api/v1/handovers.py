@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from salesdesk.api.errors import ErrorOut, forbidden, not_found
+from salesdesk.api.errors import errors, forbidden, not_found
 from salesdesk.api.pagination import PageParams, page_of, paginate
 from salesdesk.api.schemas import UserRef
 from salesdesk.customers.handover import selectors, services
@@ -26,10 +26,6 @@ from salesdesk.org.models import FunctionPermission, User
 from salesdesk.org.selectors import users_visible
 
 router = Router(tags=["Handover and merge"])
-
-
-def errors(*statuses: int) -> dict[int, type[Schema]]:
-    return dict.fromkeys((401, *statuses), ErrorOut)
 
 
 def _require_transfer(actor: User) -> None:

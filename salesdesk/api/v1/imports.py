@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from salesdesk.api.errors import ErrorOut, not_found
+from salesdesk.api.errors import errors, not_found
 from salesdesk.api.pagination import PageParams, page_of, paginate
 from salesdesk.customers.exports import customer_export
 from salesdesk.imports.exporters import (
@@ -33,10 +33,6 @@ from salesdesk.imports.services import (
 )
 
 router = Router(tags=["Import and export"])
-
-
-def _errors(*statuses: int) -> dict[int, type[ErrorOut]]:
-    return dict.fromkeys((401, *statuses), ErrorOut)
 
 
 class IssueOut(Schema):
@@ -116,7 +112,7 @@ def _job(actor, job_id: int) -> ImportJob:
 
 @router.post(
     "/imports",
-    response={201: ImportJobDetailOut, **_errors(403, 422)},
+    response={201: ImportJobDetailOut, **errors(403, 422)},
     summary="Upload a file (xlsx or CSV) and validate it: mapping and preview",
 )
 def import_job_create(
@@ -141,7 +137,7 @@ def import_job_create(
 
 @router.get(
     "/imports",
-    response={200: page_of(ImportJobOut), **_errors(422)},
+    response={200: page_of(ImportJobOut), **errors(422)},
     summary="My imports, newest first",
 )
 def import_job_list(request, params: Query[PageParams]):
@@ -152,7 +148,7 @@ def import_job_list(request, params: Query[PageParams]):
 
 @router.get(
     "/imports/{job_id}",
-    response={200: ImportJobDetailOut, **_errors(404)},
+    response={200: ImportJobDetailOut, **errors(404)},
     summary="An import's status and progress (and its preview before it runs)",
 )
 def import_job_detail(request, job_id: int):
@@ -161,7 +157,7 @@ def import_job_detail(request, job_id: int):
 
 @router.post(
     "/imports/{job_id}/run",
-    response={200: ImportJobOut, **_errors(404, 422)},
+    response={200: ImportJobOut, **errors(404, 422)},
     summary="Run a validated import (small files at once, large ones as a job)",
 )
 def import_job_run(request, job_id: int, payload: ImportRunIn | None = None):
@@ -174,10 +170,10 @@ def import_job_run(request, job_id: int, payload: ImportRunIn | None = None):
 
 @router.get(
     "/imports/{job_id}/errors",
-    response={200: None, **_errors(404, 422)},
+    response={200: None, **errors(404, 422)},
     summary="The row-level error report (xlsx or csv)",
 )
-def import_job_errors(request, job_id: int, format: str = "xlsx"):
+def import_joberrors(request, job_id: int, format: str = "xlsx"):
     job = _job(request.auth, job_id)
     if format not in ("xlsx", "csv"):
         raise ValidationError({"format": [_("Select a valid choice.")]})
@@ -187,7 +183,7 @@ def import_job_errors(request, job_id: int, format: str = "xlsx"):
 
 @router.get(
     "/imports/templates/{entity}",
-    response={200: None, **_errors(404)},
+    response={200: None, **errors(404)},
     summary="The xlsx template of an import: headers, an example row, allowed values",
 )
 def import_template_download(request, entity: str):
@@ -224,7 +220,7 @@ class ExportFilters(Schema):
 
 @router.get(
     "/customers/export",
-    response={200: None, **_errors(403, 422)},
+    response={200: None, **errors(403, 422)},
     summary="Export the customers of a list view (needs the export permission)",
 )
 def customer_export_file(request, filters: Query[ExportFilters]):

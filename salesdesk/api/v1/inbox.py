@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from salesdesk.api.errors import ErrorOut
+from salesdesk.api.errors import errors
 from salesdesk.api.pagination import PageParams, page_of
 from salesdesk.core.agenda import MAX_HORIZON, agenda
 from salesdesk.core.models import Notification
@@ -63,10 +63,6 @@ class InboxCountsOut(Schema):
     bell: int = Field(description="total + unread_notifications (the top bar's number).")
 
 
-def _errors(*statuses: int) -> dict[int, type[Schema]]:
-    return dict.fromkeys((401, *statuses), ErrorOut)
-
-
 def _until(value: datetime | None) -> datetime | None:
     if value is not None and timezone.is_naive(value):
         return timezone.make_aware(value)
@@ -75,7 +71,7 @@ def _until(value: datetime | None) -> datetime | None:
 
 @router.get(
     "/inbox",
-    response={200: page_of(InboxItemOut), **_errors(422)},
+    response={200: page_of(InboxItemOut), **errors(422)},
     summary="My to-dos from every source, soonest first",
 )
 def inbox_list(request: HttpRequest, filters: Query[InboxFilters]):
@@ -123,7 +119,7 @@ class CountFilters(Schema):
 
 @router.get(
     "/inbox/counts",
-    response={200: InboxCountsOut, **_errors(422)},
+    response={200: InboxCountsOut, **errors(422)},
     summary="How many to-dos per source, and the bell's number",
 )
 def inbox_counts(request: HttpRequest, filters: Query[CountFilters]):

@@ -12,11 +12,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from salesdesk.api.errors import ErrorOut, forbidden, not_found
+from salesdesk.api.errors import errors, forbidden, not_found
 from salesdesk.api.pagination import PageParams, page_of, paginate
 from salesdesk.api.schemas import UserRef
 from salesdesk.customers.models import Customer
@@ -29,14 +28,6 @@ from salesdesk.pipeline.models import Pipeline
 from salesdesk.sales.models import Channel, ProductLine
 
 router = Router(tags=["Leads"])
-
-
-def errors(*statuses: int) -> dict[int, type[Schema]]:
-    return dict.fromkeys((401, *statuses), ErrorOut)
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.auth
 
 
 def _lead(actor: User, pk: int) -> Lead:
@@ -185,7 +176,7 @@ def _refs(data: dict) -> dict:
 
 @router.get("/leads", response={200: page_of(LeadOut), **errors(422)}, summary="Leads")
 def lead_list(request, filters: Query[LeadFilters]):
-    actor = _actor(request)
+    actor = request.auth
     data = filters.dict()
     if data["view"] not in ("mine", "pool", "all"):
         raise ValidationError({"view": _("Select a valid choice.")})
@@ -203,7 +194,7 @@ def lead_list(request, filters: Query[LeadFilters]):
 
 @router.post("/leads", response={201: LeadOut, **errors(403, 422)}, summary="Create a lead")
 def lead_create(request, payload: LeadIn):
-    actor = _actor(request)
+    actor = request.auth
     data = _refs(payload.dict())
     assign, owner_id = data.pop("assign"), data.pop("owner")
     allow = data.pop("allow_duplicate")
@@ -222,7 +213,7 @@ def lead_create(request, payload: LeadIn):
 
 @router.get("/leads/{int:lead_id}", response={200: LeadOut, **errors(404)}, summary="A lead")
 def lead_detail(request, lead_id: int):
-    return _lead(_actor(request), lead_id)
+    return _lead(request.auth, lead_id)
 
 
 @router.patch(
@@ -231,7 +222,7 @@ def lead_detail(request, lead_id: int):
     summary="Change a lead (fields and status)",
 )
 def lead_update(request, lead_id: int, payload: LeadUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     lead = _lead(actor, lead_id)
     changes = _refs(payload.dict(exclude_unset=True))
     version = changes.pop("version")
@@ -265,7 +256,7 @@ def lead_update(request, lead_id: int, payload: LeadUpdateIn):
     summary="Move a lead to the recycle bin",
 )
 def lead_delete(request, lead_id: int):
-    actor = _actor(request)
+    actor = request.auth
     if not actor.has_function(FunctionPermission.DELETE):
         raise forbidden(_("You do not have permission to delete records."))
     services.lead_delete(actor=actor, lead=_lead(actor, lead_id), request=request)
@@ -278,14 +269,14 @@ def lead_delete(request, lead_id: int):
     summary="Claim a lead from the lead pool",
 )
 def lead_claim(request, lead_id: int):
-    actor = _actor(request)
+    actor = request.auth
     services.lead_claim(actor=actor, lead=_lead(actor, lead_id), request=request)
     return _lead(actor, lead_id)
 
 
 @router.post("/leads/assign", response={200: AssignOut, **errors(403, 422)}, summary="Assign leads")
 def lead_assign(request, payload: AssignIn):
-    actor = _actor(request)
+    actor = request.auth
     if not (
         actor.has_function(FunctionPermission.TRANSFER)
         or actor.has_function(FunctionPermission.POOL_ADMIN)
@@ -306,7 +297,7 @@ def lead_assign(request, payload: AssignIn):
     summary="Convert a lead into a customer, contact and opportunity",
 )
 def lead_convert(request, lead_id: int, payload: ConvertIn):
-    actor = _actor(request)
+    actor = request.auth
     lead = _lead(actor, lead_id)
     customer = None
     if payload.customer is not None:
@@ -360,7 +351,7 @@ def _rule_refs(actor: User, data: dict) -> dict:
     "/lead-rules", response={200: list[RuleOut], **errors(403)}, summary="Lead assignment rules"
 )
 def lead_rule_list(request):
-    if not can_configure(_actor(request)):
+    if not can_configure(request.auth):
         raise forbidden()
     return list(selectors.assignment_rules())
 
@@ -371,7 +362,7 @@ def lead_rule_list(request):
     summary="Create a lead assignment rule",
 )
 def lead_rule_create(request, payload: RuleIn):
-    actor = _actor(request)
+    actor = request.auth
     if not can_configure(actor):
         raise forbidden()
     rule = services.assignment_rule_create(actor=actor, **_rule_refs(actor, payload.dict()))
@@ -384,7 +375,7 @@ def lead_rule_create(request, payload: RuleIn):
     summary="Change a lead assignment rule",
 )
 def lead_rule_update(request, rule_id: int, payload: RuleIn):
-    actor = _actor(request)
+    actor = request.auth
     if not can_configure(actor):
         raise forbidden()
     rule = LeadAssignmentRule.objects.filter(pk=rule_id).first()
@@ -401,7 +392,7 @@ def lead_rule_update(request, rule_id: int, payload: RuleIn):
     summary="Delete a lead assignment rule",
 )
 def lead_rule_delete(request, rule_id: int):
-    actor = _actor(request)
+    actor = request.auth
     if not can_configure(actor):
         raise forbidden()
     rule = LeadAssignmentRule.objects.filter(pk=rule_id).first()

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from salesdesk.api.errors import ErrorOut, not_found
+from salesdesk.api.errors import errors, not_found
 from salesdesk.metrics.definitions import METRICS
 from salesdesk.metrics.selectors import metric_definitions, metric_table
 
@@ -57,11 +57,7 @@ class MetricValuesOut(Schema):
     total: Decimal | None
 
 
-def _errors(*statuses: int) -> dict[int, type[Schema]]:
-    return dict.fromkeys((401, *statuses), ErrorOut)
-
-
-@router.get("/metrics", response={200: list[MetricOut], **_errors()}, summary="Metrics")
+@router.get("/metrics", response={200: list[MetricOut], **errors()}, summary="Metrics")
 def metric_list(request: HttpRequest):
     return [
         {
@@ -78,7 +74,7 @@ def metric_list(request: HttpRequest):
 
 @router.get(
     "/metrics/{key}/values",
-    response={200: MetricValuesOut, **_errors(404, 422)},
+    response={200: MetricValuesOut, **errors(404, 422)},
     summary="A metric's figures over a period, per rep, unit, month or day",
 )
 def metric_values_list(request: HttpRequest, key: str, params: Query[ValuesParams]):

@@ -14,12 +14,11 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from salesdesk.api import access
-from salesdesk.api.errors import ErrorOut, forbidden, not_found
+from salesdesk.api.errors import errors, forbidden, not_found
 from salesdesk.api.pagination import PageParams, page_of, paginate
 from salesdesk.api.schemas import RoleRef, UnitRef, UserRef
 from salesdesk.core.recycle import record_soft_delete
@@ -32,16 +31,7 @@ from salesdesk.org.scoping import editable_by
 router = Router(tags=["Organisation"])
 
 
-def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
-    """The documented error answers of an operation (401 for all of them)."""
-    return dict.fromkeys((401, *statuses), ErrorOut)
-
-
 # --- helpers --------------------------------------------------------------------------------
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.auth
 
 
 def _visible_unit(actor: User, pk: int) -> OrgUnit:
@@ -145,12 +135,12 @@ class MeIn(Schema):
 
 @router.get("/me", response={200: MeOut, **errors()}, summary="My profile, role and permissions")
 def me_detail(request):
-    return selectors.users_visible(_actor(request)).get(pk=_actor(request).pk)
+    return selectors.users_visible(request.auth).get(pk=request.auth.pk)
 
 
 @router.patch("/me", response={200: MeOut, **errors(409, 422)}, summary="Edit my profile")
 def me_update(request, payload: MeIn):
-    actor = _actor(request)
+    actor = request.auth
     changes = payload.dict(exclude_unset=True)
     version = changes.pop("version", None)
     for field, value in changes.items():
@@ -216,7 +206,7 @@ class UnitUpdateIn(Schema):
     "/org-units", response={200: page_of(UnitOut), **errors(422)}, summary="Org units I can see"
 )
 def org_unit_list(request, filters: Query[UnitFilters]):
-    qs = selectors.units_with_counts(_actor(request))
+    qs = selectors.units_with_counts(request.auth)
     if filters.parent is not None:
         qs = qs.filter(parent_id=filters.parent)
     if filters.kind:
@@ -231,14 +221,14 @@ def org_unit_list(request, filters: Query[UnitFilters]):
     "/org-units/{int:unit_id}", response={200: UnitOut, **errors(404)}, summary="One org unit"
 )
 def org_unit_detail(request, unit_id: int):
-    return _visible_unit(_actor(request), unit_id)
+    return _visible_unit(request.auth, unit_id)
 
 
 @router.post(
     "/org-units", response={201: UnitOut, **errors(403, 422)}, summary="Create an org unit"
 )
 def org_unit_create(request, payload: UnitCreateIn):
-    actor = _actor(request)
+    actor = request.auth
     access.require_configure(actor)
     data = payload.dict()
     unit = services.unit_create(
@@ -260,7 +250,7 @@ def org_unit_create(request, payload: UnitCreateIn):
     summary="Edit or move an org unit",
 )
 def org_unit_update(request, unit_id: int, payload: UnitUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     access.require_configure(actor)
     unit = _visible_unit(actor, unit_id)
     _require_editable(actor, unit)
@@ -282,7 +272,7 @@ def org_unit_update(request, unit_id: int, payload: UnitUpdateIn):
     summary="Move an org unit to the recycle bin",
 )
 def org_unit_delete(request, unit_id: int):
-    actor = _actor(request)
+    actor = request.auth
     access.require_configure(actor)
     unit = _visible_unit(actor, unit_id)
     _require_editable(actor, unit)
@@ -362,7 +352,7 @@ class UserUpdateIn(Schema):
 
 @router.get("/users", response={200: page_of(UserOut), **errors(422)}, summary="Users I can see")
 def user_list(request, filters: Query[UserFilters]):
-    actor = _actor(request)
+    actor = request.auth
     qs = selectors.users_visible(actor)
     if filters.search and filters.search.strip():
         term = filters.search.strip()
@@ -386,12 +376,12 @@ def user_list(request, filters: Query[UserFilters]):
 
 @router.get("/users/{int:user_id}", response={200: UserOut, **errors(404)}, summary="One user")
 def user_detail(request, user_id: int):
-    return _visible_user(_actor(request), user_id)
+    return _visible_user(request.auth, user_id)
 
 
 @router.post("/users", response={201: UserOut, **errors(403, 422)}, summary="Create a user")
 def user_create(request, payload: UserCreateIn):
-    actor = _actor(request)
+    actor = request.auth
     access.require_configure(actor)
     data = payload.dict()
     role = _role_choice(data.pop("role"), "role")
@@ -409,7 +399,7 @@ def user_create(request, payload: UserCreateIn):
     summary="Edit a user",
 )
 def user_update(request, user_id: int, payload: UserUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     access.require_configure(actor)
     user = _visible_user(actor, user_id)
     _require_editable(actor, user)
@@ -432,7 +422,7 @@ def user_update(request, user_id: int, payload: UserUpdateIn):
 def _user_action(request, user_id: int, service):
     """An administrator's one-step action on a user (deactivate, unlock …): configure permission,
     the user in scope and editable, then the service; answers the user as it is now."""
-    actor = _actor(request)
+    actor = request.auth
     access.require_configure(actor)
     user = _visible_user(actor, user_id)
     _require_editable(actor, user)
@@ -449,7 +439,7 @@ def user_deactivate(request, user_id: int):
     from salesdesk.customers.handover.selectors import handover_offer_count
 
     user = _user_action(request, user_id, services.user_deactivate)
-    user.customers_to_hand_over = handover_offer_count(_actor(request), user)
+    user.customers_to_hand_over = handover_offer_count(request.auth, user)
     return user
 
 
@@ -549,13 +539,13 @@ def _role(pk: int) -> Role:
     summary="Roles and their permissions",
 )
 def role_list(request, filters: Query[PageParams]):
-    access.require_configure(_actor(request))
+    access.require_configure(request.auth)
     return paginate(selectors.roles_all().order_by("id"), filters)
 
 
 @router.get("/roles/{int:role_id}", response={200: RoleOut, **errors(403, 404)}, summary="One role")
 def role_detail(request, role_id: int):
-    access.require_configure(_actor(request))
+    access.require_configure(request.auth)
     return _role(role_id)
 
 
@@ -565,7 +555,7 @@ def role_detail(request, role_id: int):
     summary="Change a role's scope and permissions (administrators)",
 )
 def role_update(request, role_id: int, payload: RoleUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     if not access.can_edit_roles(actor):
         raise forbidden(_("Only administrators may change roles."))
     role = _role(role_id)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from salesdesk.api.errors import ApiError, ErrorOut, forbidden, not_found
+from salesdesk.api.errors import ApiError, errors, forbidden, not_found
 from salesdesk.api.pagination import PageParams, page_of, paginate
 from salesdesk.api.schemas import UserRef
 from salesdesk.metrics.definitions import METRICS
@@ -27,14 +27,6 @@ from salesdesk.performance import periods, selectors, services
 from salesdesk.performance.models import KpiScheme, Scorecard
 
 router = Router(tags=["Performance"])
-
-
-def errors(*statuses: int) -> dict[int, type[Schema]]:
-    return dict.fromkeys((401, *statuses), ErrorOut)
-
-
-def _actor(request) -> User:
-    return request.auth
 
 
 def _require_configure(actor: User) -> None:
@@ -121,7 +113,7 @@ def kpi_scheme_list(request):
     summary="Create a KPI scheme (needs the configure permission)",
 )
 def kpi_scheme_create(request, payload: SchemeIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     scheme = services.kpi_scheme_create(
         actor=actor, request=request, **_scheme_fields(payload.dict())
@@ -144,7 +136,7 @@ def kpi_scheme_detail(request, scheme_id: int):
     summary="Change a KPI scheme (optimistic locking on version)",
 )
 def kpi_scheme_update(request, scheme_id: int, payload: SchemeUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     scheme = _scheme(scheme_id)
     data = _scheme_fields(payload.dict(exclude_unset=True))
@@ -161,7 +153,7 @@ def kpi_scheme_update(request, scheme_id: int, payload: SchemeUpdateIn):
     summary="Move a KPI scheme to the recycle bin",
 )
 def kpi_scheme_delete(request, scheme_id: int):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     services.kpi_scheme_delete(actor=actor, scheme=_scheme(scheme_id), request=request)
     return Status(204, None)
@@ -257,7 +249,7 @@ def _card(actor: User, pk: int) -> Scorecard:
 )
 def scorecard_list(request, filters: Query[ScorecardFilters]):
     qs = selectors.scorecard_list(
-        _actor(request),
+        request.auth,
         scheme=filters.scheme,
         period_start=filters.period_start,
         status=filters.status or None,
@@ -273,7 +265,7 @@ def scorecard_list(request, filters: Query[ScorecardFilters]):
     summary="One scorecard",
 )
 def scorecard_detail(request, card_id: int):
-    return _card(_actor(request), card_id)
+    return _card(request.auth, card_id)
 
 
 @router.post(
@@ -282,7 +274,7 @@ def scorecard_detail(request, card_id: int):
     summary="Compute (or publish) the scorecards of a period in my scope",
 )
 def scorecards_compute(request, payload: ComputeIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_evaluator(actor)
     scheme = selectors.kpi_scheme(payload.scheme)
     if scheme is None:
@@ -305,7 +297,7 @@ def scorecards_compute(request, payload: ComputeIn):
 
 
 def _card_write(request, card_id: int, service, **kwargs):
-    actor = _actor(request)
+    actor = request.auth
     _require_evaluator(actor)
     card = _card(actor, card_id)
     service(actor=actor, scorecard=card, request=request, **kwargs)
@@ -394,7 +386,7 @@ def leaderboard(request, filters: Query[BoardFilters]):
     ):
         raise ApiError(422, "validation_error", _("Select a known metric, period and kind."))
     board = selectors.leaderboard(
-        _actor(request),
+        request.auth,
         metric=filters.metric,
         period=filters.period,
         day=filters.day or timezone.localdate(),

@@ -13,11 +13,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from salesdesk.api.errors import ErrorOut, forbidden, not_found
+from salesdesk.api.errors import errors, forbidden, not_found
 from salesdesk.api.pagination import PageParams, page_of, paginate
 from salesdesk.api.schemas import UnitRef, UserRef
 from salesdesk.customers.models import Customer
@@ -28,14 +27,6 @@ from salesdesk.pipeline import selectors, services
 from salesdesk.pipeline.models import Opportunity, Pipeline, Stage
 
 router = Router(tags=["Sales funnel"])
-
-
-def errors(*statuses: int) -> dict[int, type[Schema]]:
-    return dict.fromkeys((401, *statuses), ErrorOut)
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.auth
 
 
 def _require_configure(actor: User) -> None:
@@ -295,7 +286,7 @@ def pipeline_detail(request, pipeline_id: int):
     summary="Create a pipeline (configure permission)",
 )
 def pipeline_create(request, payload: PipelineIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     pipeline = services.pipeline_create(actor=actor, **payload.dict())
     return Status(201, Pipeline.objects.prefetch_related("stages").get(pk=pipeline.pk))
@@ -307,7 +298,7 @@ def pipeline_create(request, payload: PipelineIn):
     summary="Rename, make default, archive or restore a pipeline",
 )
 def pipeline_update(request, pipeline_id: int, payload: PipelineUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     pipeline = Pipeline.objects.filter(pk=pipeline_id).first()
     if pipeline is None:
@@ -330,7 +321,7 @@ def pipeline_update(request, pipeline_id: int, payload: PipelineUpdateIn):
     summary="Add a stage (configure permission)",
 )
 def stage_create(request, pipeline_id: int, payload: StageIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     pipeline = Pipeline.objects.filter(pk=pipeline_id).first()
     if pipeline is None:
@@ -344,7 +335,7 @@ def stage_create(request, pipeline_id: int, payload: StageIn):
     summary="Reorder the stages of a pipeline",
 )
 def stage_reorder(request, pipeline_id: int, payload: StageOrderIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     pipeline = Pipeline.objects.filter(pk=pipeline_id).first()
     if pipeline is None:
@@ -358,7 +349,7 @@ def stage_reorder(request, pipeline_id: int, payload: StageOrderIn):
     summary="Rename a stage, change its probability or threshold, archive or restore it",
 )
 def stage_update(request, stage_id: int, payload: StageUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     stage = Stage.objects.filter(pk=stage_id).first()
     if stage is None:
@@ -380,7 +371,7 @@ def stage_update(request, stage_id: int, payload: StageUpdateIn):
     summary="Delete a stage that never held a deal",
 )
 def stage_delete(request, stage_id: int):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     stage = Stage.objects.filter(pk=stage_id).first()
     if stage is None:
@@ -398,7 +389,7 @@ def stage_delete(request, stage_id: int):
     summary="Opportunities I can see (views, filters, sort)",
 )
 def opportunity_list(request, filters: Query[OpportunityFilters]):
-    actor = _actor(request)
+    actor = request.auth
     data = filters.dict()
     if data["view"] not in selectors.VIEWS:
         raise ValidationError({"view": _("Select a valid choice.")})
@@ -413,7 +404,7 @@ def opportunity_list(request, filters: Query[OpportunityFilters]):
     summary="Create an opportunity",
 )
 def opportunity_create(request, payload: OpportunityCreateIn):
-    actor = _actor(request)
+    actor = request.auth
     data = payload.dict()
     customer = Customer.objects.visible_to(actor).filter(pk=data.pop("customer")).first()
     if customer is None:
@@ -450,7 +441,7 @@ def opportunity_create(request, payload: OpportunityCreateIn):
     summary="One opportunity with its products",
 )
 def opportunity_detail(request, opportunity_id: int):
-    return _opportunity(_actor(request), opportunity_id)
+    return _opportunity(request.auth, opportunity_id)
 
 
 @router.patch(
@@ -459,7 +450,7 @@ def opportunity_detail(request, opportunity_id: int):
     summary="Edit an opportunity (409 conflict on a stale version)",
 )
 def opportunity_update(request, opportunity_id: int, payload: OpportunityUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     opp = _opportunity(actor, opportunity_id)
     changes = payload.dict(exclude_unset=True)
     version = changes.pop("version")
@@ -484,7 +475,7 @@ def opportunity_update(request, opportunity_id: int, payload: OpportunityUpdateI
     summary="Move an opportunity to the recycle bin",
 )
 def opportunity_delete(request, opportunity_id: int):
-    actor = _actor(request)
+    actor = request.auth
     if not actor.has_function(FunctionPermission.DELETE):
         raise forbidden(_("You do not have permission to delete records."))
     opp = _opportunity(actor, opportunity_id)
@@ -498,7 +489,7 @@ def opportunity_delete(request, opportunity_id: int):
     summary="Move a deal to another stage (into the won stage: a win)",
 )
 def opportunity_move(request, opportunity_id: int, payload: MoveIn):
-    actor = _actor(request)
+    actor = request.auth
     opp = _opportunity(actor, opportunity_id)
     services.opportunity_move_stage(
         opportunity=opp,
@@ -518,7 +509,7 @@ def opportunity_move(request, opportunity_id: int, payload: MoveIn):
     summary="Mark a deal won",
 )
 def opportunity_win(request, opportunity_id: int, payload: CloseIn):
-    actor = _actor(request)
+    actor = request.auth
     opp = _opportunity(actor, opportunity_id)
     services.opportunity_win(
         actor=actor,
@@ -537,7 +528,7 @@ def opportunity_win(request, opportunity_id: int, payload: CloseIn):
     summary="Mark a deal lost",
 )
 def opportunity_lose(request, opportunity_id: int, payload: CloseIn):
-    actor = _actor(request)
+    actor = request.auth
     opp = _opportunity(actor, opportunity_id)
     services.opportunity_lose(
         actor=actor,
@@ -556,7 +547,7 @@ def opportunity_lose(request, opportunity_id: int, payload: CloseIn):
     summary="Reopen a won or lost deal",
 )
 def opportunity_reopen(request, opportunity_id: int, payload: ReopenIn):
-    actor = _actor(request)
+    actor = request.auth
     opp = _opportunity(actor, opportunity_id)
     services.opportunity_reopen(
         actor=actor,
@@ -574,7 +565,7 @@ def opportunity_reopen(request, opportunity_id: int, payload: ReopenIn):
     summary="The stage history of a deal, oldest first",
 )
 def opportunity_stage_events(request, opportunity_id: int):
-    opp = _opportunity(_actor(request), opportunity_id)
+    opp = _opportunity(request.auth, opportunity_id)
     return list(opp.stage_events.order_by("at", "id"))
 
 
@@ -656,7 +647,7 @@ def pipeline_funnel(request, pipeline_id: int, filters: Query[PeriodParams]):
     from salesdesk.pipeline.metrics import funnel
 
     rows = funnel(
-        _actor(request),
+        request.auth,
         _pipeline_or_404(pipeline_id),
         date_from=filters.date_from,
         date_to=filters.date_to,
@@ -710,7 +701,7 @@ def pipeline_time_metrics(request, pipeline_id: int, filters: Query[PeriodParams
 
     pipeline = _pipeline_or_404(pipeline_id)
     metrics = time_metrics(
-        _actor(request), pipeline, date_from=filters.date_from, date_to=filters.date_to
+        request.auth, pipeline, date_from=filters.date_from, date_to=filters.date_to
     )
     company = _time_row(metrics.company)
     company["name"] = _("Company")
@@ -741,7 +732,7 @@ def pipeline_time_metric_deals(request, pipeline_id: int, filters: Query[Duratio
     if filters.metric == Metric.STAGE and stage is None:
         raise ValidationError({"stage": [_("Select a stage of this pipeline.")]})
     qs = deals_behind(
-        _actor(request),
+        request.auth,
         pipeline,
         metric=filters.metric,
         stage=stage,

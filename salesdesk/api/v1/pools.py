@@ -13,11 +13,10 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from salesdesk.api.errors import ErrorOut, forbidden, not_found
+from salesdesk.api.errors import errors, forbidden, not_found
 from salesdesk.api.pagination import PageParams, page_of, paginate
 from salesdesk.api.schemas import UnitRef, UserRef
 from salesdesk.core.models import CalendarDay
@@ -30,14 +29,6 @@ from salesdesk.org.permissions import can_configure
 from salesdesk.org.selectors import users_visible
 
 router = Router(tags=["Public pools"])
-
-
-def errors(*statuses: int) -> dict[int, type[Schema]]:
-    return dict.fromkeys((401, *statuses), ErrorOut)
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.auth
 
 
 def _require_admin(actor: User) -> None:
@@ -113,13 +104,13 @@ def _pool_out(pool_id: int) -> Pool:
 
 @router.get("/pools", response={200: page_of(PoolOut), **errors(422)}, summary="My public pools")
 def pool_list(request, params: Query[PageParams]):
-    qs = selectors.pools_of(_actor(request)).prefetch_related("member_units", "member_users")
+    qs = selectors.pools_of(request.auth).prefetch_related("member_units", "member_users")
     return paginate(qs.order_by("id"), params)
 
 
 @router.post("/pools", response={201: PoolOut, **errors(403, 422)}, summary="Create a pool")
 def pool_create(request, payload: PoolIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_admin(actor)
     data = payload.dict()
     pool = services.pool_create(
@@ -134,14 +125,14 @@ def pool_create(request, payload: PoolIn):
 
 @router.get("/pools/{int:pool_id}", response={200: PoolOut, **errors(404)}, summary="A pool")
 def pool_get(request, pool_id: int):
-    return _pool_out(_pool(_actor(request), pool_id).pk)
+    return _pool_out(_pool(request.auth, pool_id).pk)
 
 
 @router.patch(
     "/pools/{int:pool_id}", response={200: PoolOut, **errors(403, 404, 409, 422)}, summary="Edit"
 )
 def pool_update(request, pool_id: int, payload: PoolPatchIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_admin(actor)
     pool = _pool(actor, pool_id)
     data = payload.dict(exclude_unset=True)
@@ -162,7 +153,7 @@ def pool_update(request, pool_id: int, payload: PoolPatchIn):
     "/pools/{int:pool_id}", response={204: None, **errors(403, 404, 422)}, summary="Delete a pool"
 )
 def pool_delete(request, pool_id: int):
-    actor = _actor(request)
+    actor = request.auth
     _require_admin(actor)
     services.pool_delete(actor=actor, pool=_pool(actor, pool_id), request=request)
     return Status(204, None)
@@ -205,7 +196,7 @@ class PoolCustomerFilters(PageParams):
     summary="Customers in a pool",
 )
 def pool_customer_list(request, pool_id: int, filters: Query[PoolCustomerFilters]):
-    actor = _actor(request)
+    actor = request.auth
     pool = selectors.pools_of(actor).filter(pk=pool_id).first()
     if pool is None:
         raise not_found()
@@ -243,7 +234,7 @@ class ReturnIn(Schema):
     summary="Claim a customer from its public pool",
 )
 def customer_claim(request, customer_id: int):
-    actor = _actor(request)
+    actor = request.auth
     customer = Customer.objects.filter(pk=customer_id).first()
     if customer is None:
         raise not_found()
@@ -257,7 +248,7 @@ def customer_claim(request, customer_id: int):
     summary="Return a customer to the public pool",
 )
 def customer_return(request, customer_id: int, payload: ReturnIn):
-    actor = _actor(request)
+    actor = request.auth
     customer = customer_selectors.customers_visible(actor).filter(pk=customer_id).first()
     if customer is None:
         raise not_found()
@@ -276,7 +267,7 @@ class AssignIn(Schema):
     summary="Assign pool customers to a user",
 )
 def pool_assign(request, pool_id: int, payload: AssignIn):
-    actor = _actor(request)
+    actor = request.auth
     if not services.can_assign_from_pool(actor):
         raise forbidden(_("You do not have permission to assign pool customers."))
     pool = _pool(actor, pool_id)
@@ -330,7 +321,7 @@ class RulePatchIn(Schema):
     summary="Return rules of a pool",
 )
 def pool_rule_list(request, pool_id: int, params: Query[PageParams]):
-    pool = _pool(_actor(request), pool_id)
+    pool = _pool(request.auth, pool_id)
     return paginate(selectors.pool_rules(pool), params)
 
 
@@ -340,7 +331,7 @@ def pool_rule_list(request, pool_id: int, params: Query[PageParams]):
     summary="Add a return rule",
 )
 def pool_rule_create(request, pool_id: int, payload: RuleIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_admin(actor)
     pool = _pool(actor, pool_id)
     rule = services.pool_rule_create(actor=actor, pool=pool, request=request, **payload.dict())
@@ -361,7 +352,7 @@ def _rule(actor: User, rule_id: int) -> PoolRule:
     summary="Edit a return rule",
 )
 def pool_rule_update(request, rule_id: int, payload: RulePatchIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_admin(actor)
     rule = _rule(actor, rule_id)
     return services.pool_rule_update(
@@ -375,7 +366,7 @@ def pool_rule_update(request, rule_id: int, payload: RulePatchIn):
     summary="Delete a return rule",
 )
 def pool_rule_delete(request, rule_id: int):
-    actor = _actor(request)
+    actor = request.auth
     _require_admin(actor)
     services.pool_rule_delete(actor=actor, rule=_rule(actor, rule_id), request=request)
     return Status(204, None)
@@ -419,7 +410,7 @@ def calendar_day_list(request, params: Query[CalendarParams]):
     summary="Override one date of the working calendar",
 )
 def calendar_day_create(request, payload: CalendarDayIn):
-    if not can_configure(_actor(request)):
+    if not can_configure(request.auth):
         raise forbidden()
     try:
         with transaction.atomic():
@@ -437,7 +428,7 @@ def calendar_day_create(request, payload: CalendarDayIn):
     summary="Remove an override of the working calendar",
 )
 def calendar_day_delete(request, day_id: int):
-    if not can_configure(_actor(request)):
+    if not can_configure(request.auth):
         raise forbidden()
     day = CalendarDay.objects.filter(pk=day_id).first()
     if day is None:

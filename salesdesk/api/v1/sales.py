@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from salesdesk.api.errors import ErrorOut, forbidden, not_found
+from salesdesk.api.errors import errors, forbidden, not_found
 from salesdesk.api.pagination import PageParams, page_of, paginate
 from salesdesk.api.schemas import UserRef
 from salesdesk.customers.selectors import customers_visible
@@ -40,14 +40,6 @@ from salesdesk.sales.models import (
 )
 
 router = Router(tags=["Sales"])
-
-
-def errors(*statuses: int) -> dict[int, type[Schema]]:
-    return dict.fromkeys((401, *statuses), ErrorOut)
-
-
-def _actor(request) -> User:
-    return request.auth
 
 
 def _require_configure(actor: User) -> None:
@@ -102,7 +94,7 @@ class ProductLineUpdateIn(Schema):
     summary="Product lines",
 )
 def product_line_list(request, params: Query[PageParams]):
-    return paginate(selectors.product_lines(_actor(request)), params)
+    return paginate(selectors.product_lines(request.auth), params)
 
 
 @router.post(
@@ -111,7 +103,7 @@ def product_line_list(request, params: Query[PageParams]):
     summary="Create a product line (needs the configure permission)",
 )
 def product_line_create(request, payload: ProductLineIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     return Status(
         201, catalogue.product_line_create(actor=actor, request=request, **payload.dict())
@@ -131,7 +123,7 @@ def _line(pk: int) -> ProductLine:
     summary="Edit a product line (409 on a stale version)",
 )
 def product_line_update(request, line_id: int, payload: ProductLineUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     changes = payload.dict(exclude_unset=True)
     version = changes.pop("version")
@@ -147,7 +139,7 @@ def product_line_update(request, line_id: int, payload: ProductLineUpdateIn):
     summary="Move a product line without products to the recycle bin",
 )
 def product_line_delete(request, line_id: int):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     _require_delete(actor)
     catalogue.product_line_delete(actor=actor, line=_line(line_id), request=request)
@@ -221,7 +213,7 @@ def _line_field(data: dict) -> None:
 @router.get("/products", response={200: page_of(ProductOut), **errors(422)}, summary="Products")
 def product_list(request, filters: Query[ProductFilters]):
     qs = selectors.product_list(
-        _actor(request),
+        request.auth,
         q=filters.q,
         product_line=filters.product_line,
         active=filters.active,
@@ -236,7 +228,7 @@ def product_list(request, filters: Query[ProductFilters]):
     summary="Create a product (needs the configure permission)",
 )
 def product_create(request, payload: ProductIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     data = payload.dict()
     _line_field(data)
@@ -248,7 +240,7 @@ def product_create(request, payload: ProductIn):
     "/products/{int:product_id}", response={200: ProductOut, **errors(404)}, summary="One product"
 )
 def product_detail(request, product_id: int):
-    return _product(_actor(request), product_id)
+    return _product(request.auth, product_id)
 
 
 @router.patch(
@@ -257,7 +249,7 @@ def product_detail(request, product_id: int):
     summary="Edit a product (409 on a stale version)",
 )
 def product_update(request, product_id: int, payload: ProductUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     product = _product(actor, product_id)
     changes = payload.dict(exclude_unset=True)
@@ -276,7 +268,7 @@ def product_update(request, product_id: int, payload: ProductUpdateIn):
     summary="Move a product to the recycle bin",
 )
 def product_delete(request, product_id: int):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     _require_delete(actor)
     catalogue.product_delete(actor=actor, product=_product(actor, product_id), request=request)
@@ -380,7 +372,7 @@ def _channel_field(data: dict) -> None:
     summary="Price lists, newest first",
 )
 def price_list_list(request, filters: Query[PriceListFilters]):
-    qs = selectors.price_lists(_actor(request), on=filters.on).prefetch_related("items__product")
+    qs = selectors.price_lists(request.auth, on=filters.on).prefetch_related("items__product")
     return paginate(qs, filters)
 
 
@@ -390,7 +382,7 @@ def price_list_list(request, filters: Query[PriceListFilters]):
     summary="Create a price list with its items (needs the configure permission)",
 )
 def price_list_create(request, payload: PriceListIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     data = payload.dict()
     items = data.pop("items")
@@ -405,7 +397,7 @@ def price_list_create(request, payload: PriceListIn):
     summary="One price list",
 )
 def price_list_detail(request, price_list_id: int):
-    return _price_list(_actor(request), price_list_id)
+    return _price_list(request.auth, price_list_id)
 
 
 @router.patch(
@@ -414,7 +406,7 @@ def price_list_detail(request, price_list_id: int):
     summary="Edit a price list; `items` replaces every item (409 on a stale version)",
 )
 def price_list_update(request, price_list_id: int, payload: PriceListUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     price_list = _price_list(actor, price_list_id)
     changes = payload.dict(exclude_unset=True)
@@ -439,7 +431,7 @@ def price_list_update(request, price_list_id: int, payload: PriceListUpdateIn):
     summary="Move a price list to the recycle bin",
 )
 def price_list_delete(request, price_list_id: int):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     _require_delete(actor)
     catalogue.price_list_delete(
@@ -469,7 +461,7 @@ class PriceQuoteParams(Schema):
     summary="The unit price of a product for a customer and channel on a day",
 )
 def price_quote(request, params: Query[PriceQuoteParams]):
-    actor = _actor(request)
+    actor = request.auth
     product = _product(actor, params.product)
     customer = None
     if params.customer is not None:
@@ -653,7 +645,7 @@ def _refs(data: dict) -> None:
 )
 def contract_list(request, filters: Query[ContractFilters]):
     qs = contract_selectors.contract_list(
-        _actor(request),
+        request.auth,
         view=filters.view,
         q=filters.q,
         status=filters.status,
@@ -672,7 +664,7 @@ def contract_list(request, filters: Query[ContractFilters]):
     summary="Create a draft contract with its lines (a number is assigned)",
 )
 def contract_create(request, payload: ContractIn):
-    actor = _actor(request)
+    actor = request.auth
     data = payload.dict()
     customer = customers_visible(actor).filter(pk=data.pop("customer")).first()
     if customer is None:
@@ -707,7 +699,7 @@ def contract_create(request, payload: ContractIn):
     summary="One contract with its lines and history",
 )
 def contract_detail(request, contract_id: int):
-    return _contract(_actor(request), contract_id)
+    return _contract(request.auth, contract_id)
 
 
 @router.patch(
@@ -716,7 +708,7 @@ def contract_detail(request, contract_id: int):
     summary="Edit a contract (not while in approval); `lines` replaces the lines of a draft",
 )
 def contract_update(request, contract_id: int, payload: ContractUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     contract = _contract(actor, contract_id)
     changes = payload.dict(exclude_unset=True)
     version = changes.pop("version")
@@ -740,7 +732,7 @@ def contract_update(request, contract_id: int, payload: ContractUpdateIn):
     summary="Move a draft contract to the recycle bin",
 )
 def contract_delete(request, contract_id: int):
-    actor = _actor(request)
+    actor = request.auth
     _require_delete(actor)
     contract = _contract(actor, contract_id)
     try:
@@ -751,7 +743,7 @@ def contract_delete(request, contract_id: int):
 
 
 def _action(request, contract_id: int, service, **kwargs):
-    actor = _actor(request)
+    actor = request.auth
     contract = _contract(actor, contract_id)
     service(actor=actor, contract=contract, request=request, **kwargs)
     return _contract(actor, contract_id)
@@ -799,7 +791,7 @@ def contract_recall(request, contract_id: int, payload: CommentIn):
     summary="Complete an active contract (needs the approve permission)",
 )
 def contract_complete(request, contract_id: int, payload: CommentIn):
-    actor = _actor(request)
+    actor = request.auth
     if not actor.has_function(FunctionPermission.APPROVE):
         raise forbidden(_("You do not have permission to complete or void contracts."))
     return _action(request, contract_id, contracts.contract_complete, comment=payload.comment)
@@ -811,7 +803,7 @@ def contract_complete(request, contract_id: int, payload: CommentIn):
     summary="Void a draft or active contract with a reason (needs the approve permission)",
 )
 def contract_void(request, contract_id: int, payload: ReasonIn):
-    actor = _actor(request)
+    actor = request.auth
     if not actor.has_function(FunctionPermission.APPROVE):
         raise forbidden(_("You do not have permission to complete or void contracts."))
     return _action(request, contract_id, contracts.contract_void, reason=payload.reason)
@@ -876,7 +868,7 @@ def _chain(pk: int) -> ApprovalChain:
     summary="Approval chains by amount threshold (needs the configure permission)",
 )
 def approval_chain_list(request):
-    _require_configure(_actor(request))
+    _require_configure(request.auth)
     return list(_chains())
 
 
@@ -886,7 +878,7 @@ def approval_chain_list(request):
     summary="Create an approval chain",
 )
 def approval_chain_create(request, payload: ApprovalChainIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     data = payload.dict()
     chain = contracts.approval_chain_create(actor=actor, request=request, **data)
@@ -899,7 +891,7 @@ def approval_chain_create(request, payload: ApprovalChainIn):
     summary="Edit an approval chain (pending approvals keep their steps)",
 )
 def approval_chain_update(request, chain_id: int, payload: ApprovalChainUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     chain = _chain(chain_id)
     changes = payload.dict(exclude_unset=True)
@@ -918,7 +910,7 @@ def approval_chain_update(request, chain_id: int, payload: ApprovalChainUpdateIn
     summary="Delete an approval chain",
 )
 def approval_chain_delete(request, chain_id: int):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     contracts.approval_chain_delete(actor=actor, chain=_chain(chain_id), request=request)
     return Status(204, None)
@@ -1009,7 +1001,7 @@ def receivable_list(request, filters: Query[ReceivableFilters]):
     from salesdesk.sales.receivables import selectors as receivable_selectors
 
     qs = receivable_selectors.receivables(
-        _actor(request), bucket=filters.bucket, owner=filters.owner, customer=filters.customer
+        request.auth, bucket=filters.bucket, owner=filters.owner, customer=filters.customer
     )
     return paginate(qs, filters)
 
@@ -1022,7 +1014,7 @@ def receivable_list(request, filters: Query[ReceivableFilters]):
 def receivable_totals(request):
     from salesdesk.sales.receivables import selectors as receivable_selectors
 
-    return receivable_selectors.totals(_actor(request))
+    return receivable_selectors.totals(request.auth)
 
 
 def _plan_out(actor: User, contract_id: int) -> dict:
@@ -1047,7 +1039,7 @@ def _plan_out(actor: User, contract_id: int) -> dict:
 def payment_plan_set(request, contract_id: int, payload: PaymentPlanIn):
     from salesdesk.sales.receivables import services as receivable_services
 
-    actor = _actor(request)
+    actor = request.auth
     contract = _contract(actor, contract_id)
     if payload.instalments is not None:
         instalments = [i.dict() for i in payload.instalments]
@@ -1080,7 +1072,7 @@ def payment_plan_set(request, contract_id: int, payload: PaymentPlanIn):
 def payment_list(request, contract_id: int, params: Query[PageParams]):
     from salesdesk.sales.receivables import selectors as receivable_selectors
 
-    actor = _actor(request)
+    actor = request.auth
     _contract(actor, contract_id)
     return paginate(receivable_selectors.payments_of(actor, contract_id), params)
 
@@ -1094,7 +1086,7 @@ def payment_create(request, contract_id: int, payload: PaymentIn):
     from salesdesk.sales.models import Instalment
     from salesdesk.sales.receivables import services as receivable_services
 
-    actor = _actor(request)
+    actor = request.auth
     contract = _contract(actor, contract_id)
     instalment = Instalment.objects.filter(pk=payload.instalment, contract=contract).first()
     if instalment is None:
@@ -1224,7 +1216,7 @@ def _partner_refs(data: dict) -> None:
 
 @router.get("/channels", response={200: page_of(ChannelOut), **errors(422)}, summary="Channels")
 def channel_list(request, params: Query[PageParams]):
-    return paginate(selectors.channels(_actor(request)), params)
+    return paginate(selectors.channels(request.auth), params)
 
 
 @router.get(
@@ -1233,7 +1225,7 @@ def channel_list(request, params: Query[PageParams]):
     summary="Contracts and revenue per channel and partner (over the contracts I can see)",
 )
 def channel_performance(request, params: Query[PerformanceParams]):
-    return selectors.channel_performance(_actor(request), start=params.start, end=params.end)
+    return selectors.channel_performance(request.auth, start=params.start, end=params.end)
 
 
 @router.post(
@@ -1242,7 +1234,7 @@ def channel_performance(request, params: Query[PerformanceParams]):
     summary="Create a channel (needs the configure permission)",
 )
 def channel_create(request, payload: ChannelIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     return Status(201, catalogue.channel_create(actor=actor, request=request, **payload.dict()))
 
@@ -1253,7 +1245,7 @@ def channel_create(request, payload: ChannelIn):
     summary="Edit a channel (409 on a stale version)",
 )
 def channel_update(request, channel_id: int, payload: ChannelUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     changes = payload.dict(exclude_unset=True)
     version = changes.pop("version")
@@ -1273,7 +1265,7 @@ def channel_update(request, channel_id: int, payload: ChannelUpdateIn):
     summary="Move a channel without partners to the recycle bin",
 )
 def channel_delete(request, channel_id: int):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     _require_delete(actor)
     catalogue.channel_delete(actor=actor, channel=_channel(channel_id), request=request)
@@ -1282,7 +1274,7 @@ def channel_delete(request, channel_id: int):
 
 @router.get("/partners", response={200: page_of(PartnerOut), **errors(422)}, summary="Partners")
 def partner_list(request, filters: Query[PartnerFilters]):
-    qs = selectors.partners(_actor(request))
+    qs = selectors.partners(request.auth)
     if filters.q:
         qs = qs.filter(name__icontains=filters.q[:100])
     if filters.channel:
@@ -1296,7 +1288,7 @@ def partner_list(request, filters: Query[PartnerFilters]):
     summary="Create a partner (needs the configure permission)",
 )
 def partner_create(request, payload: PartnerIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     data = payload.dict()
     _partner_refs(data)
@@ -1310,7 +1302,7 @@ def partner_create(request, payload: PartnerIn):
     summary="Edit a partner (409 on a stale version)",
 )
 def partner_update(request, partner_id: int, payload: PartnerUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     partner = _partner(partner_id)
     changes = payload.dict(exclude_unset=True)
@@ -1329,7 +1321,7 @@ def partner_update(request, partner_id: int, payload: PartnerUpdateIn):
     summary="Move a partner to the recycle bin",
 )
 def partner_delete(request, partner_id: int):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     _require_delete(actor)
     catalogue.partner_delete(actor=actor, partner=_partner(partner_id), request=request)
@@ -1378,7 +1370,7 @@ class ReturnRateParams(Schema):
 def sales_return_list(request, params: Query[PageParams]):
     from salesdesk.sales.returns.selectors import returns_visible
 
-    return paginate(returns_visible(_actor(request)), params)
+    return paginate(returns_visible(request.auth), params)
 
 
 @router.get(
@@ -1391,7 +1383,7 @@ def return_rate_list(request, params: Query[ReturnRateParams]):
 
     if params.by not in GROUPS:
         raise ValidationError({"by": [_("Choose product, customer or rep.")]})
-    return return_rates(_actor(request), by=params.by)
+    return return_rates(request.auth, by=params.by)
 
 
 @router.post(
@@ -1403,7 +1395,7 @@ def sales_return_create(request, contract_id: int, payload: SalesReturnIn):
     from salesdesk.sales.models import ContractLine
     from salesdesk.sales.returns.services import sales_return_record
 
-    actor = _actor(request)
+    actor = request.auth
     contract = _contract(actor, contract_id)
     line = ContractLine.objects.filter(pk=payload.line, contract=contract).first()
     if line is None:

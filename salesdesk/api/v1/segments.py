@@ -16,14 +16,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from salesdesk.api.errors import forbidden, not_found
+from salesdesk.api.errors import errors, forbidden, not_found
 from salesdesk.api.pagination import PageParams, page_of, paginate
 from salesdesk.api.schemas import UserRef
-from salesdesk.api.v1.customers import CustomerOut, errors
+from salesdesk.api.v1.customers import CustomerOut
 from salesdesk.customers.segments import selectors, services
 from salesdesk.customers.segments.criteria import ALL_KEYS
 from salesdesk.customers.segments.models import Segment
@@ -38,10 +37,6 @@ CRITERIA_HELP = (
     "regions) or tag ids (tags_any, tags_all); *_min/*_max are inclusive bounds; *_days are "
     "1–3650; rfm_*_min 1–5. Unknown keys are refused."
 )
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.auth
 
 
 class SegmentOut(Schema):
@@ -172,7 +167,7 @@ def segment_list(request, filters: Query[SegmentFilters]):
     if filters.sort not in selectors.SORTS:
         raise ValidationError({"sort": _("Select a valid choice.")})
     qs = selectors.segment_list(
-        _actor(request), q=filters.q or "", mine=filters.mine, sort=filters.sort
+        request.auth, q=filters.q or "", mine=filters.mine, sort=filters.sort
     )
     return paginate(qs, filters)
 
@@ -181,7 +176,7 @@ def segment_list(request, filters: Query[SegmentFilters]):
     "/segments", response={201: SegmentOut, **errors(403, 422)}, summary="Create a segment"
 )
 def segment_create(request, payload: SegmentCreateIn):
-    actor = _actor(request)
+    actor = request.auth
     segment = services.segment_create(actor=actor, request=request, **payload.dict())
     return Status(201, _visible(actor, segment.pk))
 
@@ -190,7 +185,7 @@ def segment_create(request, payload: SegmentCreateIn):
     "/segments/{int:segment_id}", response={200: SegmentOut, **errors(404)}, summary="A segment"
 )
 def segment_detail(request, segment_id: int):
-    return _visible(_actor(request), segment_id)
+    return _visible(request.auth, segment_id)
 
 
 @router.patch(
@@ -199,7 +194,7 @@ def segment_detail(request, segment_id: int):
     summary="Edit a segment (its author; 409 on a stale version)",
 )
 def segment_update(request, segment_id: int, payload: SegmentUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     segment = _manageable(actor, segment_id)
     changes = payload.dict(exclude_unset=True)
     version = changes.pop("version")
@@ -218,7 +213,7 @@ def segment_update(request, segment_id: int, payload: SegmentUpdateIn):
     summary="Move a segment to the recycle bin (its author)",
 )
 def segment_delete(request, segment_id: int):
-    actor = _actor(request)
+    actor = request.auth
     segment = _manageable(actor, segment_id)
     services.segment_delete(actor=actor, segment=segment, request=request)
     return Status(204, None)
@@ -230,7 +225,7 @@ def segment_delete(request, segment_id: int):
     summary="The persona of a segment: size, value share, distributions, typical profile",
 )
 def segment_persona(request, segment_id: int):
-    actor = _actor(request)
+    actor = request.auth
     segment = _visible(actor, segment_id)
     return selectors.persona(actor, segment.criteria)
 
@@ -243,7 +238,7 @@ def segment_persona(request, segment_id: int):
 def segment_customer_list(request, segment_id: int, params: Query[SegmentCustomerParams]):
     from salesdesk.customers import selectors as customer_selectors
 
-    actor = _actor(request)
+    actor = request.auth
     segment = _visible(actor, segment_id)
     order = customer_selectors.SORTS.get(params.sort)
     if order is None:

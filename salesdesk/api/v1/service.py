@@ -14,7 +14,7 @@ from datetime import date, datetime
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from salesdesk.api.errors import ErrorOut, forbidden, not_found
+from salesdesk.api.errors import errors, forbidden, not_found
 from salesdesk.api.pagination import PageParams, page_of, paginate
 from salesdesk.api.schemas import UserRef
 from salesdesk.customers import selectors as customer_selectors
@@ -32,14 +32,6 @@ from salesdesk.org.permissions import can_configure
 from salesdesk.org.selectors import users_visible
 
 router = Router(tags=["Customer service"])
-
-
-def errors(*statuses: int) -> dict[int, type[Schema]]:
-    return dict.fromkeys((401, *statuses), ErrorOut)
-
-
-def _actor(request) -> User:
-    return request.auth
 
 
 def _customer(actor: User, pk: int) -> Customer:
@@ -94,7 +86,7 @@ class ReturnVisitIn(Schema):
     summary="Return visits I can see, newest first",
 )
 def return_visit_list(request, filters: Query[ReturnVisitFilters]):
-    qs = visit_selectors.visits_done(_actor(request), level=filters.level, owner_id=filters.owner)
+    qs = visit_selectors.visits_done(request.auth, level=filters.level, owner_id=filters.owner)
     if filters.customer is not None:
         qs = qs.filter(customer_id=filters.customer)
     return paginate(qs, filters)
@@ -106,7 +98,7 @@ def return_visit_list(request, filters: Query[ReturnVisitFilters]):
     summary="Record a return visit (moves the customer's next visit date)",
 )
 def return_visit_create(request, payload: ReturnVisitIn):
-    actor = _actor(request)
+    actor = request.auth
     customer = _customer(actor, payload.customer)
     visit = visit_services.return_visit_create(
         actor=actor,
@@ -145,7 +137,7 @@ def visit_policy_list(request):
     summary="Change a level's visit interval (needs the configure permission)",
 )
 def visit_policy_update(request, policy_id: int, payload: VisitPolicyIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     policy = VisitPolicy.objects.filter(pk=policy_id).first()
     if policy is None:
@@ -192,7 +184,7 @@ class CareFilters(PageParams):
 )
 def care_reminder_list(request, filters: Query[CareFilters]):
     qs = care_selectors.reminders(
-        _actor(request), bucket=filters.bucket, occasion=filters.occasion, owner_id=filters.owner
+        request.auth, bucket=filters.bucket, occasion=filters.occasion, owner_id=filters.owner
     )
     return paginate(qs, filters)
 
@@ -203,7 +195,7 @@ def care_reminder_list(request, filters: Query[CareFilters]):
     summary="Mark a care reminder as sent",
 )
 def care_reminder_mark_sent(request, reminder_id: int):
-    actor = _actor(request)
+    actor = request.auth
     reminder = care_services.care_reminder_mark_sent(
         actor=actor, reminder=_visible_reminder(actor, reminder_id), request=request
     )
@@ -216,7 +208,7 @@ def care_reminder_mark_sent(request, reminder_id: int):
     summary="Skip a care reminder",
 )
 def care_reminder_skip(request, reminder_id: int):
-    actor = _actor(request)
+    actor = request.auth
     reminder = care_services.care_reminder_skip(
         actor=actor, reminder=_visible_reminder(actor, reminder_id), request=request
     )
@@ -264,7 +256,7 @@ def greeting_template_list(request):
     summary="Change a greeting template (needs the configure permission)",
 )
 def greeting_template_update(request, template_id: int, payload: GreetingTemplateIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_configure(actor)
     template = GreetingTemplate.objects.filter(pk=template_id).first()
     if template is None:
@@ -314,7 +306,7 @@ class SatisfactionIn(Schema):
 )
 def satisfaction_list(request, filters: Query[SatisfactionFilters]):
     qs = feedback_selectors.satisfaction_list(
-        _actor(request), customer_id=filters.customer, kind=filters.kind
+        request.auth, customer_id=filters.customer, kind=filters.kind
     )
     return paginate(qs, filters)
 
@@ -327,7 +319,7 @@ def satisfaction_list(request, filters: Query[SatisfactionFilters]):
 def satisfaction_create(request, payload: SatisfactionIn):
     from django.core.exceptions import ValidationError
 
-    actor = _actor(request)
+    actor = request.auth
     customer = _customer(actor, payload.customer)
     contact = None
     if payload.contact is not None:
@@ -434,7 +426,7 @@ def feedback_ticket_list(request, filters: Query[TicketFilters]):
     if filters.sort.startswith("-"):
         order = "-" + order
     qs = feedback_selectors.ticket_list(
-        _actor(request),
+        request.auth,
         status=filters.status,
         severity=filters.severity,
         type=filters.type,
@@ -452,7 +444,7 @@ def feedback_ticket_list(request, filters: Query[TicketFilters]):
     summary="Open a feedback ticket",
 )
 def feedback_ticket_create(request, payload: TicketCreateIn):
-    actor = _actor(request)
+    actor = request.auth
     customer = _customer(actor, payload.customer)
     ticket = feedback_services.feedback_ticket_create(
         actor=actor,
@@ -474,7 +466,7 @@ def feedback_ticket_create(request, payload: TicketCreateIn):
     summary="One feedback ticket",
 )
 def feedback_ticket_get(request, ticket_id: int):
-    return _ticket(_actor(request), ticket_id)
+    return _ticket(request.auth, ticket_id)
 
 
 @router.patch(
@@ -485,7 +477,7 @@ def feedback_ticket_get(request, ticket_id: int):
 def feedback_ticket_update(request, ticket_id: int, payload: TicketUpdateIn):
     from django.core.exceptions import ValidationError
 
-    actor = _actor(request)
+    actor = request.auth
     ticket = _ticket(actor, ticket_id)
     changes = payload.dict(exclude_unset=True)
     version = changes.pop("version")
@@ -510,7 +502,7 @@ def feedback_ticket_update(request, ticket_id: int, payload: TicketUpdateIn):
     summary="Move a ticket to the recycle bin",
 )
 def feedback_ticket_delete(request, ticket_id: int):
-    actor = _actor(request)
+    actor = request.auth
     if not actor.has_function(FunctionPermission.DELETE):
         raise forbidden(_("You do not have permission to delete records."))
     ticket = _ticket(actor, ticket_id)
@@ -542,4 +534,4 @@ class DashboardOut(Schema):
     summary="Open, overdue and resolved tickets; satisfaction by level, owner and month",
 )
 def feedback_dashboard(request):
-    return feedback_selectors.dashboard_rows(feedback_selectors.dashboard(_actor(request)))
+    return feedback_selectors.dashboard_rows(feedback_selectors.dashboard(request.auth))

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from salesdesk.api import access
-from salesdesk.api.errors import ApiError, ErrorOut, not_found
+from salesdesk.api.errors import ApiError, errors, not_found
 from salesdesk.api.pagination import PageParams, page_of, paginate
 from salesdesk.api.schemas import UserRef
 from salesdesk.core.models import AuditEvent
@@ -36,10 +36,6 @@ from salesdesk.org.scoping import editable_by
 from salesdesk.org.selectors import users_visible
 
 router = Router(tags=["System"])
-
-
-def _errors(*statuses: int) -> dict[int, type[ErrorOut]]:
-    return dict.fromkeys((401, *statuses), ErrorOut)
 
 
 # --- recycle bin ----------------------------------------------------------------------------
@@ -84,7 +80,7 @@ def _recycled(entry: RecycleEntry, obj, retention: int) -> dict[str, Any]:
 
 @router.get(
     "/recycle-bin",
-    response={200: page_of(RecycledOut), **_errors(403, 422)},
+    response={200: page_of(RecycledOut), **errors(403, 422)},
     summary="Deleted records I may restore, newest first",
 )
 def recycle_bin_list(request, filters: Query[RecycleFilters]):
@@ -127,7 +123,7 @@ def recycle_bin_list(request, filters: Query[RecycleFilters]):
 
 @router.post(
     "/recycle-bin/{type}/{int:record_id}/restore",
-    response={200: RecycledOut, **_errors(403, 404, 422)},
+    response={200: RecycledOut, **errors(403, 404, 422)},
     summary="Restore a deleted record",
 )
 def recycle_bin_restore(request, type: str, record_id: int):
@@ -144,7 +140,7 @@ def recycle_bin_restore(request, type: str, record_id: int):
 
 @router.delete(
     "/recycle-bin/{type}/{int:record_id}",
-    response={204: None, **_errors(403, 404, 409)},
+    response={204: None, **errors(403, 404, 409)},
     summary="Delete a record from the recycle bin for good (administrators)",
 )
 def recycle_bin_purge(request, type: str, record_id: int):
@@ -204,7 +200,7 @@ def _day_start(day: date) -> datetime:
 
 @router.get(
     "/audit-events",
-    response={200: page_of(AuditEventOut), **_errors(403, 422)},
+    response={200: page_of(AuditEventOut), **errors(403, 422)},
     summary="Security events, newest first (administrators)",
 )
 def audit_event_list(request, filters: Query[AuditFilters]):

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from salesdesk.api.errors import ErrorOut, forbidden, not_found
+from salesdesk.api.errors import errors, forbidden, not_found
 from salesdesk.api.pagination import PageParams, page_of, paginate
 from salesdesk.api.schemas import UserRef
 from salesdesk.org.models import User
@@ -23,14 +23,6 @@ from salesdesk.targets import progress, selectors, services
 from salesdesk.targets.models import Goal, GoalPart
 
 router = Router(tags=["Targets"])
-
-
-def errors(*statuses: int) -> dict[int, type[Schema]]:
-    return dict.fromkeys((401, *statuses), ErrorOut)
-
-
-def _actor(request) -> User:
-    return request.auth
 
 
 def _require_setter(actor: User) -> None:
@@ -200,7 +192,7 @@ class RebalanceOut(Schema):
 @router.get("/goals", response={200: page_of(GoalOut), **errors(422)}, summary="Goals I can see")
 def goal_list(request, filters: Query[GoalFilters]):
     qs = selectors.goal_list(
-        _actor(request),
+        request.auth,
         q=filters.q,
         year=filters.year,
         metric=filters.metric,
@@ -219,7 +211,7 @@ def goal_list(request, filters: Query[GoalFilters]):
     summary="Set a goal (needs the set-goals permission)",
 )
 def goal_create(request, payload: GoalIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_setter(actor)
     goal = services.goal_create(actor=actor, request=request, **payload.dict())
     return Status(201, _goal(actor, goal.pk))
@@ -231,7 +223,7 @@ def goal_create(request, payload: GoalIn):
     summary="The achievability check of a goal before it is saved",
 )
 def goal_check(request, payload: CheckIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_setter(actor)
     data = payload.dict()
     start, end = services.resolve_period(
@@ -261,7 +253,7 @@ def goal_check(request, payload: CheckIn):
 
 @router.get("/goals/{int:goal_id}", response={200: GoalOut, **errors(404)}, summary="One goal")
 def goal_detail(request, goal_id: int):
-    return _goal(_actor(request), goal_id)
+    return _goal(request.auth, goal_id)
 
 
 @router.patch(
@@ -270,7 +262,7 @@ def goal_detail(request, goal_id: int):
     summary="Edit a goal (a decomposed goal is split again when its target or period changes)",
 )
 def goal_update(request, goal_id: int, payload: GoalUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_setter(actor)
     goal = _goal(actor, goal_id)
     changes = payload.dict(exclude_unset=True)
@@ -292,7 +284,7 @@ def goal_update(request, goal_id: int, payload: GoalUpdateIn):
     summary="Move a goal to the recycle bin",
 )
 def goal_delete(request, goal_id: int):
-    actor = _actor(request)
+    actor = request.auth
     _require_setter(actor)
     goal = _goal(actor, goal_id)
     _goal_service(services.goal_delete, request=request, actor=actor, goal=goal)
@@ -305,7 +297,7 @@ def goal_delete(request, goal_id: int):
     summary="Split the goal over units, people and time (replaces the allocation)",
 )
 def goal_decompose(request, goal_id: int, payload: DecomposeIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_setter(actor)
     goal = _goal(actor, goal_id)
     data = payload.dict()
@@ -329,7 +321,7 @@ def goal_decompose(request, goal_id: int, payload: DecomposeIn):
     summary="Redistribute the remaining days of units whose people changed",
 )
 def goal_rebalance(request, goal_id: int, version: int | None = None):
-    actor = _actor(request)
+    actor = request.auth
     _require_setter(actor)
     goal = _goal(actor, goal_id)
     count = _goal_service(
@@ -344,7 +336,7 @@ def goal_rebalance(request, goal_id: int, version: int | None = None):
     summary="The goal's parts (paginated; filter by granularity, person, unit and dates)",
 )
 def goal_allocation(request, goal_id: int, filters: Query[PartFilters]):
-    goal = _goal(_actor(request), goal_id)
+    goal = _goal(request.auth, goal_id)
     names = {"period": 0, "quarter": 1, "month": 2, "week": 3, "day": 4}
     if filters.granularity and filters.granularity not in names:
         from django.core.exceptions import ValidationError
@@ -367,7 +359,7 @@ def goal_allocation(request, goal_id: int, filters: Query[PartFilters]):
     summary="Change one part: the siblings rebalance, or the total changes (confirmed)",
 )
 def goal_part_update(request, goal_id: int, part_id: int, payload: PartUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_setter(actor)
     goal = _goal(actor, goal_id)
     try:
@@ -464,7 +456,7 @@ class ProgressFilters(PageParams):
 )
 def progress_list(request, filters: Query[ProgressFilters]):
     rows = progress.goals_progress(
-        _actor(request),
+        request.auth,
         period=filters.period,
         metric=filters.metric,
         owner=filters.owner,
@@ -479,5 +471,5 @@ def progress_list(request, filters: Query[ProgressFilters]):
     summary="One goal's progress and its parts' (node: a unit or person part; month: YYYY-MM-01)",
 )
 def goal_progress(request, goal_id: int, node: int | None = None, month: date | None = None):
-    goal = _goal(_actor(request), goal_id)
+    goal = _goal(request.auth, goal_id)
     return progress.goal_breakdown(goal, node=node, month=month)

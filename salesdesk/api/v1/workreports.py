@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from ninja import Field, Query, Router, Schema, Status
 
-from salesdesk.api.errors import ErrorOut, not_found
+from salesdesk.api.errors import errors, not_found
 from salesdesk.api.pagination import PageParams, page_of, paginate
 from salesdesk.api.schemas import UserRef
 from salesdesk.org.models import User
@@ -22,14 +22,6 @@ from salesdesk.workreports.models import WorkReport
 from salesdesk.workreports.numbers import report_numbers
 
 router = Router(tags=["Work reports"])
-
-
-def errors(*statuses: int) -> dict[int, type[Schema]]:
-    return dict.fromkeys((401, *statuses), ErrorOut)
-
-
-def _actor(request) -> User:
-    return request.auth
 
 
 def _report(actor: User, pk: int) -> WorkReport:
@@ -121,7 +113,7 @@ def _detail(actor: User, report: WorkReport) -> dict:
 def workreport_list(request, filters: Query[WorkReportFilters]):
     tab = filters.tab if filters.tab in selectors.TABS else "mine"
     qs = selectors.report_list(
-        _actor(request), tab=tab, kind=filters.kind, on=filters.on, author=filters.author
+        request.auth, tab=tab, kind=filters.kind, on=filters.on, author=filters.author
     )
     return paginate(qs, filters)
 
@@ -132,7 +124,7 @@ def workreport_list(request, filters: Query[WorkReportFilters]):
     summary="Start (or submit) my report for a period",
 )
 def workreport_create(request, payload: WorkReportIn):
-    actor = _actor(request)
+    actor = request.auth
     report = services.workreport_create(actor=actor, request=request, **payload.dict())
     return Status(201, _detail(actor, _report(actor, report.pk)))
 
@@ -143,7 +135,7 @@ def workreport_create(request, payload: WorkReportIn):
     summary="One report (marks it read when someone other than the author opens it)",
 )
 def workreport_detail(request, report_id: int):
-    actor = _actor(request)
+    actor = request.auth
     report = _report(actor, report_id)
     services.workreport_mark_read(reader=actor, report=report)
     return _detail(actor, report)
@@ -155,7 +147,7 @@ def workreport_detail(request, report_id: int):
     summary="Edit the plan and summary (the author, until a manager commented)",
 )
 def workreport_update(request, report_id: int, payload: WorkReportUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     report = _report(actor, report_id)
     changes = payload.dict(exclude_unset=True)
     version = changes.pop("version")
@@ -171,7 +163,7 @@ def workreport_update(request, report_id: int, payload: WorkReportUpdateIn):
     summary="Submit a draft (snapshots the period's numbers)",
 )
 def workreport_submit(request, report_id: int, payload: VersionIn):
-    actor = _actor(request)
+    actor = request.auth
     report = _report(actor, report_id)
     services.workreport_submit(
         actor=actor, report=report, expected_version=payload.version, request=request
@@ -185,7 +177,7 @@ def workreport_submit(request, report_id: int, payload: VersionIn):
     summary="Comment on a submitted report",
 )
 def workreport_comment(request, report_id: int, payload: CommentIn):
-    actor = _actor(request)
+    actor = request.auth
     report = _report(actor, report_id)
     comment = services.workreport_comment(
         actor=actor, report=report, text=payload.text, request=request
@@ -199,7 +191,7 @@ def workreport_comment(request, report_id: int, payload: CommentIn):
     summary="Move a report to the recycle bin (needs the delete permission)",
 )
 def workreport_delete(request, report_id: int):
-    actor = _actor(request)
+    actor = request.auth
     report = _report(actor, report_id)
     try:
         services.workreport_delete(actor=actor, report=report, request=request)
