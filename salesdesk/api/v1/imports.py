@@ -173,7 +173,7 @@ def import_job_run(request, job_id: int, payload: ImportRunIn | None = None):
     response={200: None, **errors(404, 422)},
     summary="The row-level error report (xlsx or csv)",
 )
-def import_joberrors(request, job_id: int, format: str = "xlsx"):
+def import_job_errors(request, job_id: int, format: str = "xlsx"):
     job = _job(request.auth, job_id)
     if format not in ("xlsx", "csv"):
         raise ValidationError({"format": [_("Select a valid choice.")]})
