@@ -38,6 +38,7 @@ def worker(args) -> int:
 
     django.setup()
     from salesdesk.metrics.models import MetricFact
+    from salesdesk.metrics.sources import rebuild_months
     from salesdesk.org.models import Role, User
     from salesdesk.performance import selectors, services
 
@@ -61,6 +62,7 @@ def worker(args) -> int:
                 )
             )
     MetricFact.objects.bulk_create(rows, batch_size=2000)
+    rebuild_months()  # the monthly rows beside the daily ones (D51)
     scheme = services.kpi_scheme_create(
         actor=admin,
         name="Rep monthly",

@@ -1,8 +1,8 @@
 """Reading the metric layer (issue 5, item 1; D43). Goals, scorecards, leaderboards,
 commissions and dashboards read metrics only through these functions.
 
-Every figure comes from `MetricFact` rows (one aggregate query over a range of days), never from
-the raw records:
+Every figure comes from `MetricFact` rows (daily) and `MetricMonth` rows (whole months of the
+range, D51) — one aggregate query each — never from the raw records:
 
 - an additive metric (`signed_amount`, `won_deals` …) is the exact sum of one fact field;
 - a derived metric (`win_rate`, `avg_deal_size`, `sales_cycle_days`, `satisfaction`,
@@ -33,15 +33,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from salesdesk.metrics.definitions import COUNT, METRICS, VALUE, Metric, Term, get_metric
-from salesdesk.metrics.models import MetricFact
+from salesdesk.metrics.models import MetricFact, MetricMonth
 from salesdesk.org.models import OrgUnit, User
 from salesdesk.org.scoping import visible_to
 
@@ -77,10 +77,29 @@ def _subtree_ids(unit_ids: list[int]) -> dict[int, list[int]]:
     }
 
 
-def _facts(
-    base: QuerySet, metric: Metric, start: date, end: date, users, units
-) -> tuple[QuerySet, dict[int, list[int]] | None]:
-    qs = base.filter(fact__in=metric.facts, day__gte=start, day__lte=end)
+def _month_end(first: date) -> date:
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def split_by_months(start: date, end: date) -> tuple[list[tuple[date, date]], tuple | None]:
+    """[start, end] as the day ranges read from daily facts (a partial first and last month)
+    and the (first, last) whole months read from the monthly table, or None without any (D51)."""
+    first = start if start.day == 1 else _month_end(start) + timedelta(days=1)
+    last = end.replace(day=1) if end == _month_end(end.replace(day=1)) else None
+    if last is None:
+        last = (end.replace(day=1) - timedelta(days=1)).replace(day=1)
+    if first > last:
+        return [(start, end)], None
+    days = []
+    if start < first:
+        days.append((start, first - timedelta(days=1)))
+    if end > _month_end(last):
+        days.append((_month_end(last) + timedelta(days=1), end))
+    return days, (first, last)
+
+
+def _selection(qs: QuerySet, metric: Metric, users, units):
+    qs = qs.filter(fact__in=metric.facts)
     user_ids = _ids(users)
     if user_ids is not None:
         qs = qs.filter(owner_id__in=user_ids)
@@ -92,24 +111,55 @@ def _facts(
     return qs, subtrees
 
 
-def _sums(qs: QuerySet, group_by: str | None) -> Sums:
-    if group_by is None:
-        grouped = qs.values("fact")
-        key = None
-    elif group_by == "month":
-        grouped = qs.annotate(g=TruncMonth("day")).values("g", "fact")
-        key = "g"
-    else:
-        key = GROUP_COLUMN[group_by]
-        grouped = qs.values(key, "fact")
-    out: Sums = defaultdict(dict)
-    for row in grouped.annotate(v=Sum("value"), n=Sum("count")).order_by():
-        group = row[key] if key else None
-        if isinstance(group, date) and hasattr(group, "date"):  # TruncMonth on some backends
-            group = group.date()
-        out[group][(row["fact"], VALUE)] = Decimal(row["v"] or 0)
-        out[group][(row["fact"], COUNT)] = Decimal(row["n"] or 0)
-    return out
+def _facts(
+    viewer: User | None, metric: Metric, start: date, end: date, users, units, *, daily=False
+) -> tuple[list[QuerySet], dict[int, list[int]] | None]:
+    """The querysets whose sums make the figure over [start, end]: daily facts for partial
+    months (every day with `daily`), monthly rows for whole months."""
+    days, months = ([(start, end)], None) if daily else split_by_months(start, end)
+    parts = []
+    subtrees = None
+    if days:
+        base = (
+            MetricFact.objects.all() if viewer is None else visible_to(MetricFact.objects, viewer)
+        )
+        qs, subtrees = _selection(base, metric, users, units)
+        within = Q()
+        for first, last in days:
+            within |= Q(day__gte=first, day__lte=last)
+        parts.append(qs.filter(within))
+    if months:
+        base = MetricMonth.objects.all()
+        if viewer is not None:
+            base = visible_to(base, viewer)
+        qs, subtrees = _selection(base, metric, users, units)
+        parts.append(qs.filter(month__gte=months[0], month__lte=months[1]))
+    return parts, subtrees
+
+
+def _sums(parts: list[QuerySet], group_by: str | None) -> Sums:
+    out: Sums = defaultdict(lambda: defaultdict(Decimal))
+    for qs in parts:
+        monthly = qs.model is MetricMonth
+        if group_by is None:
+            grouped = qs.values("fact")
+            key = None
+        elif group_by == "month" and monthly:
+            grouped = qs.values("month", "fact")
+            key = "month"
+        elif group_by == "month":
+            grouped = qs.annotate(g=TruncMonth("day")).values("g", "fact")
+            key = "g"
+        else:
+            key = GROUP_COLUMN[group_by]
+            grouped = qs.values(key, "fact")
+        for row in grouped.annotate(v=Sum("value"), n=Sum("count")).order_by():
+            group = row[key] if key else None
+            if isinstance(group, date) and hasattr(group, "date"):  # TruncMonth on some backends
+                group = group.date()
+            out[group][(row["fact"], VALUE)] += Decimal(row["v"] or 0)
+            out[group][(row["fact"], COUNT)] += Decimal(row["n"] or 0)
+    return {group: dict(terms) for group, terms in out.items()}
 
 
 def _roll_up_units(sums: Sums, subtrees: dict[int, list[int]] | None) -> Sums:
@@ -147,13 +197,10 @@ def metric_sums(
     if group_by is not None and group_by not in GROUPS:
         raise ValueError(f"unknown grouping {group_by!r}")
     definition = get_metric(metric)
-    base = MetricFact.objects.all()
-    if viewer is not None:
-        base = visible_to(base, viewer)
-    qs, subtrees = _facts(base, definition, start, end, users, units)
+    parts, subtrees = _facts(viewer, definition, start, end, users, units, daily=group_by == "day")
     if group_by == "unit":
-        return _roll_up_units(_sums(qs, "unit"), subtrees)
-    return dict(_sums(qs, group_by))
+        return _roll_up_units(_sums(parts, "unit"), subtrees)
+    return _sums(parts, group_by)
 
 
 def metric_sums_by_owner_and_unit(
@@ -162,16 +209,15 @@ def metric_sums_by_owner_and_unit(
     """Unscoped sums behind a metric per (owner id, unit id) over `start`..`end`, in one
     aggregate: enough to derive every person's, every unit's (with its sub-units) and the
     company's figure of the period without a query per part (goal progress, TGT-3)."""
-    qs, _subtrees = _facts(
-        MetricFact.objects.all(), get_metric(metric), start, end, users=None, units=None
-    )
-    out: dict[tuple[int, int], dict[Term, Decimal]] = defaultdict(dict)
-    rows = qs.values("owner_id", "org_unit_id", "fact").annotate(v=Sum("value"), n=Sum("count"))
-    for row in rows.order_by():
-        terms = out[(row["owner_id"], row["org_unit_id"])]
-        terms[(row["fact"], VALUE)] = Decimal(row["v"] or 0)
-        terms[(row["fact"], COUNT)] = Decimal(row["n"] or 0)
-    return dict(out)
+    parts, _subtrees = _facts(None, get_metric(metric), start, end, users=None, units=None)
+    out: dict[tuple[int, int], dict[Term, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for qs in parts:
+        rows = qs.values("owner_id", "org_unit_id", "fact")
+        for row in rows.annotate(v=Sum("value"), n=Sum("count")).order_by():
+            terms = out[(row["owner_id"], row["org_unit_id"])]
+            terms[(row["fact"], VALUE)] += Decimal(row["v"] or 0)
+            terms[(row["fact"], COUNT)] += Decimal(row["n"] or 0)
+    return {key: dict(terms) for key, terms in out.items()}
 
 
 def metric_values(

@@ -39,7 +39,7 @@ from django.utils import timezone
 from salesdesk.customers.feedback.models import SatisfactionKind, SatisfactionRecord
 from salesdesk.customers.models import Customer, FollowUp
 from salesdesk.metrics import definitions as d
-from salesdesk.metrics.models import MetricFact
+from salesdesk.metrics.models import MetricFact, MetricMonth
 from salesdesk.pipeline.models import Opportunity, OpportunityStatus
 from salesdesk.sales.models import Contract, ContractStatus, Payment, SalesReturn
 
@@ -215,35 +215,81 @@ def contributions(model: type[models.Model], ids: Iterable[int], using: str = "d
 # --- writing ------------------------------------------------------------------------------------
 
 COLUMNS = ("fact", "owner_id", "org_unit_id", "day", "value", "count")
-CONFLICT = "fact, owner_id, day, org_unit_id"
+MONTH_COLUMNS = ("fact", "owner_id", "org_unit_id", "month", "value", "count")
+
+
+def _by_month(rows: Iterable[tuple]) -> list[tuple]:
+    """(fact, owner, unit, day, value, count) rows → the same summed per calendar month."""
+    months: dict[tuple, list] = defaultdict(lambda: [Decimal(0), 0])
+    for fact, owner, unit, day, value, count in rows:
+        row = months[(fact, owner, unit, day.replace(day=1))]
+        row[0] += value
+        row[1] += count
+    return [(*key, value, count) for key, (value, count) in months.items() if value or count]
+
+
+def _add_rows(cursor, model, columns, rows, chunk: int) -> None:
+    """Add `rows` to `model`'s table (INSERT … ON CONFLICT DO UPDATE, SQLite ≥ 3.24 and
+    PostgreSQL), then remove the rows a negative count has emptied."""
+    table = model._meta.db_table
+    placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    conflict = f"fact, owner_id, {columns[3]}, org_unit_id"
+    for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - our table
+            f"VALUES {', '.join([placeholder] * len(part))} "
+            f"ON CONFLICT ({conflict}) DO UPDATE SET "
+            f"value = {table}.value + excluded.value, count = {table}.count + excluded.count",
+            [v for row in part for v in row],
+        )
+    emptied = [row[:4] for row in rows if row[5] < 0]
+    if emptied:
+        cursor.executemany(
+            f"DELETE FROM {table} WHERE fact = %s AND owner_id = %s "  # noqa: S608
+            f"AND org_unit_id = %s AND {columns[3]} = %s AND count <= 0",
+            emptied,
+        )
 
 
 def write(delta: Facts, using: str = "default", chunk: int = 500) -> int:
-    """Add `delta` to the table: one INSERT … ON CONFLICT DO UPDATE per chunk (SQLite ≥ 3.24 and
-    PostgreSQL), then the touched rows left without records are removed. Returns rows touched."""
+    """Add `delta` to the daily and the monthly table. Returns daily rows touched."""
     rows = [(*key, value, count) for key, (value, count) in delta.rows.items() if value or count]
     if not rows:
         return 0
-    table = MetricFact._meta.db_table
-    placeholder = "(" + ", ".join(["%s"] * len(COLUMNS)) + ")"
     with connections[using].cursor() as cursor:
-        for start in range(0, len(rows), chunk):
-            part = rows[start : start + chunk]
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(COLUMNS)}) "  # noqa: S608 - our table
-                f"VALUES {', '.join([placeholder] * len(part))} "
-                f"ON CONFLICT ({CONFLICT}) DO UPDATE SET "
-                f"value = {table}.value + excluded.value, count = {table}.count + excluded.count",
-                [v for row in part for v in row],
-            )
-        emptied = [row[:4] for row in rows if row[5] < 0]
-        if emptied:
-            cursor.executemany(
-                f"DELETE FROM {table} WHERE fact = %s AND owner_id = %s "  # noqa: S608
-                "AND org_unit_id = %s AND day = %s AND count <= 0",
-                emptied,
-            )
+        _add_rows(cursor, MetricFact, COLUMNS, rows, chunk)
+        _add_rows(cursor, MetricMonth, MONTH_COLUMNS, _by_month(rows), chunk)
     return len(rows)
+
+
+def add_rows(rows: Iterable[tuple], using: str = "default") -> int:
+    """Add ready-made (fact, owner id, unit id, day, value, count) rows to both tables (tests and
+    benchmarks that make facts without records)."""
+    delta = Facts()
+    for fact, owner, unit, day, value, count in rows:
+        row = delta.rows[(fact, owner, unit, day)]
+        row[0] += Decimal(value)
+        row[1] += count
+    return write(delta, using)
+
+
+def rebuild_months(using: str = "default") -> int:
+    """Recompute the monthly table from the daily one (after daily facts were written directly,
+    e.g. by a migration or a benchmark). Returns the number of monthly rows."""
+    rows = (
+        MetricFact.objects.using(using)
+        .values_list("fact", "owner_id", "org_unit_id", "day", "value", "count")
+        .iterator(chunk_size=10000)
+    )
+    months = _by_month(rows)
+    with transaction.atomic(using=using):
+        MetricMonth.objects.using(using).all().delete()
+        MetricMonth.objects.using(using).bulk_create(
+            (MetricMonth(**dict(zip(MONTH_COLUMNS, row, strict=True))) for row in months),
+            batch_size=2000,
+        )
+    return len(months)
 
 
 def rebuild(using: str = "default") -> dict[str, int]:
@@ -258,6 +304,14 @@ def rebuild(using: str = "default") -> dict[str, int]:
             (
                 MetricFact(fact=fact, owner_id=owner, org_unit_id=unit, day=day, value=v, count=n)
                 for (fact, owner, unit, day), (v, n) in facts.rows.items()
+            ),
+            batch_size=2000,
+        )
+        MetricMonth.objects.using(using).all().delete()
+        MetricMonth.objects.using(using).bulk_create(
+            (
+                MetricMonth(**dict(zip(MONTH_COLUMNS, row, strict=True)))
+                for row in _by_month((*key, v, n) for key, (v, n) in facts.rows.items())
             ),
             batch_size=2000,
         )

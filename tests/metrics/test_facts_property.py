@@ -22,7 +22,7 @@ from salesdesk.customers import services as customer_services
 from salesdesk.customers.feedback.models import SatisfactionRecord
 from salesdesk.customers.feedback.services import satisfaction_record_create
 from salesdesk.customers.models import Customer, FollowUp
-from salesdesk.metrics.models import MetricFact
+from salesdesk.metrics.models import MetricFact, MetricMonth
 from salesdesk.metrics.selectors import metric_values
 from salesdesk.metrics.sources import rebuild
 from salesdesk.pipeline import services as deals
@@ -46,6 +46,23 @@ def stored() -> dict[tuple, tuple]:
         (f.fact, f.owner_id, f.org_unit_id, f.day): (f.value, f.count)
         for f in MetricFact.objects.all()
     }
+
+
+def stored_months() -> dict[tuple, tuple]:
+    return {
+        (m.fact, m.owner_id, m.org_unit_id, m.month): (m.value, m.count)
+        for m in MetricMonth.objects.all()
+    }
+
+
+def months_of(daily: dict[tuple, tuple]) -> dict[tuple, tuple]:
+    """The monthly rows the daily ones make (D51), summed by hand."""
+    out: dict[tuple, list] = defaultdict(lambda: [Decimal(0), 0])
+    for (fact, owner, unit, day), (value, count) in daily.items():
+        row = out[(fact, owner, unit, day.replace(day=1))]
+        row[0] += value
+        row[1] += count
+    return {key: (value, count) for key, (value, count) in out.items()}
 
 
 def _day(at) -> date:
@@ -291,8 +308,10 @@ def _check_history(org, steps):
     incremental = stored()
     expected = oracle()
     assert incremental == expected
+    assert stored_months() == months_of(expected)
     rebuild()
     assert stored() == expected
+    assert stored_months() == months_of(expected)
     # Selector figures are the oracle's sums, exactly.
     start, end = date(2026, 1, 1), date(2027, 12, 31)
     signed = sum((v for (f, *_r), (v, _n) in expected.items() if f == "signed"), Decimal(0))

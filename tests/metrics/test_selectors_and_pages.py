@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from salesdesk.metrics.models import MetricFact
 from salesdesk.metrics.selectors import metric_sums, metric_values, metric_values_for
+from salesdesk.metrics.sources import add_rows
 from tests.api.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db
@@ -23,14 +24,7 @@ START, END = date(2026, 1, 1), date(2026, 12, 31)
 
 
 def fact(fact, owner, day, value="0", count=1, unit=None):
-    MetricFact.objects.create(
-        fact=fact,
-        owner=owner,
-        org_unit=unit or owner.unit,
-        day=day,
-        value=Decimal(value),
-        count=count,
-    )
+    add_rows([(fact, owner.pk, (unit or owner.unit).pk, day, value, count)])
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from salesdesk.metrics.models import MetricFact
+from salesdesk.metrics.sources import add_rows
 from salesdesk.performance import services
 from tests.conftest import make_user
 from tests.web.conftest import login  # noqa: F401  (the signed-in client fixture)
@@ -17,9 +17,7 @@ FEBRUARY = date(2026, 2, 10)
 
 
 def fact(user, fact_key, day, value=0, count=0, unit=None):
-    MetricFact.objects.create(
-        fact=fact_key, day=day, owner=user, org_unit=unit or user.unit, value=value, count=count
-    )
+    add_rows([(fact_key, user.pk, (unit or user.unit).pk, day, value, count)])
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from salesdesk.metrics.models import MetricFact
+from salesdesk.metrics.sources import add_rows
 from salesdesk.pipeline import services as deals
 from salesdesk.pipeline.models import Reason
 from salesdesk.targets import progress, services
@@ -24,9 +24,7 @@ TODAY = date(2026, 5, 11)
 
 
 def fact(fact, owner, day, value="0", count=1):
-    MetricFact.objects.create(
-        fact=fact, owner=owner, org_unit=owner.unit, day=day, value=Decimal(value), count=count
-    )
+    add_rows([(fact, owner.pk, owner.unit_id, day, value, count)])
 
 
 def month_goal(org, metric="signed_amount", target="19000.00", user=None):

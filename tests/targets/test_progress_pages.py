@@ -17,6 +17,7 @@ from django.utils import timezone
 from salesdesk.core.agenda import agenda
 from salesdesk.core.digest import digest_message
 from salesdesk.metrics.models import MetricFact
+from salesdesk.metrics.sources import add_rows
 from salesdesk.targets import services
 from salesdesk.targets.models import Goal, GoalPart
 from tests.api.conftest import ApiClient
@@ -65,13 +66,17 @@ def test_progress_access_matrix_page_and_api(org, manager, goals, persona):
 
 def test_progress_figures_on_page_and_api_agree(org, goals):
     rep_goal = goals["rep"]
-    MetricFact.objects.create(
-        fact="signed",
-        owner=org.rep,
-        org_unit=org.team_a,
-        day=rep_goal.period_start + timedelta(days=40),
-        value=Decimal("1240.00"),
-        count=1,
+    add_rows(
+        [
+            (
+                "signed",
+                org.rep.pk,
+                org.team_a.pk,
+                rep_goal.period_start + timedelta(days=40),
+                "1240",
+                1,
+            )
+        ]
     )
     body = ApiClient(org.rep).get(f"/api/v1/goals/{rep_goal.pk}/progress").json()
     assert body["figures"]["actual"] == "1240.00"
@@ -199,14 +204,7 @@ def test_behind_goals_reach_the_inbox_and_the_digest(org):
     assert "== 进度落后的目标 ==" in message.body and "落后目标 Behind" in message.body
     assert f"/targets/progress/{goal.pk}/" in message.body
     # Once it is no longer behind (the gap closed), the alert is gone.
-    MetricFact.objects.create(
-        fact="signed",
-        owner=org.rep,
-        org_unit=org.rep.unit,
-        day=timezone.localdate(),
-        value=Decimal("50000.00"),
-        count=1,
-    )
+    add_rows([("signed", org.rep.pk, org.rep.unit_id, timezone.localdate(), "50000", 1)])
     assert agenda(org.rep, days=0, kinds=["goal_behind"]).counts["goal_behind"] == 0
 
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from salesdesk.core.inbox import inbox_counts, inbox_items
 from salesdesk.core.locking import StaleEditError
-from salesdesk.metrics.models import MetricFact
 from salesdesk.metrics.selectors import metric_values
+from salesdesk.metrics.sources import add_rows
 from salesdesk.workreports import selectors, services
 from salesdesk.workreports.models import (
     ReportStatus,
@@ -46,9 +46,7 @@ def test_period_derivation(kind, day, start, end, label):
 
 
 def _fact(fact, owner, day, value="0", count=1):
-    MetricFact.objects.create(
-        fact=fact, owner=owner, org_unit_id=owner.unit_id, day=day, value=value, count=count
-    )
+    add_rows([(fact, owner.pk, owner.unit_id, day, value, count)])
 
 
 def test_submit_snapshots_the_metric_layer_figures_of_the_period(org):
