@@ -23,7 +23,7 @@ from salesdesk.customers.feedback.models import SatisfactionRecord
 from salesdesk.customers.feedback.services import satisfaction_record_create
 from salesdesk.customers.models import Customer, FollowUp
 from salesdesk.metrics.models import MetricFact, MetricMonth
-from salesdesk.metrics.selectors import metric_values
+from salesdesk.metrics.selectors import metric_values, split_by_months
 from salesdesk.metrics.sources import rebuild
 from salesdesk.pipeline import services as deals
 from salesdesk.pipeline.models import Opportunity, Reason
@@ -363,3 +363,29 @@ def test_generated_histories_cover_every_fact(org):
         "return",
     }
     assert stored() == oracle()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.dates(min_value=date(2024, 1, 1), max_value=date(2027, 12, 31)),
+    length=st.integers(min_value=0, max_value=800),
+)
+def test_a_range_splits_into_partial_months_and_whole_months_exactly(start, length):
+    """D51: the daily pieces and the whole months cover [start, end] once, without overlap."""
+    end = start + timedelta(days=length)
+    days, months = split_by_months(start, end)
+    covered = [d for first, last in days for d in _each_day(first, last)]
+    if months is not None:
+        first, last = months
+        assert first.day == 1 and last.day == 1 and first <= last
+        month = first
+        while month <= last:
+            nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+            covered += _each_day(month, nxt - timedelta(days=1))
+            month = nxt
+    assert sorted(covered) == _each_day(start, end)
+    assert len(days) <= 2
+
+
+def _each_day(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
