@@ -77,6 +77,7 @@ def ensure_default_roles() -> None:
     import_module("salesdesk.org.migrations.0002_default_roles").create_roles(apps, None)
     import_module("salesdesk.org.migrations.0004_role_can_manage_goals").grant(apps, None)
     import_module("salesdesk.org.migrations.0005_role_can_evaluate").grant(apps, None)
+    import_module("salesdesk.org.migrations.0006_role_commissions_training").grant(apps, None)
 
 
 @pytest.fixture

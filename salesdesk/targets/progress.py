@@ -351,8 +351,11 @@ def _node_terms(goal: Goal, actuals: Actuals, row: selectors.OwnerRow, root_id: 
     return actuals.unit(goal.metric, goal.period_start, goal.period_end, row.unit_id)
 
 
-def _daily_terms(goal: Goal, focus: selectors.OwnerRow, root_id: int) -> dict[date, Terms]:
-    """The focus's sums per day over the goal's period (one aggregate)."""
+def _focus_sums(
+    goal: Goal, focus: selectors.OwnerRow, root_id: int, start: date, end: date, group_by: str
+) -> dict[date, Terms]:
+    """The focus's sums per month or day over [start, end] (one or two aggregates; whole months
+    come from the monthly metric rows, D51)."""
     if focus.part_id == root_id:
         if goal.owner_kind == OwnerKind.USER:
             who: dict = {"users": [goal.owner_id]}
@@ -364,28 +367,24 @@ def _daily_terms(goal: Goal, focus: selectors.OwnerRow, root_id: int) -> dict[da
         who = {"users": [focus.user_id]}
     else:
         who = {"units": [focus.unit_id]}
-    return metric_sums(
-        goal.metric, start=goal.period_start, end=goal.period_end, group_by="day", **who
-    )
+    return metric_sums(goal.metric, start=start, end=end, group_by=group_by, **who)
 
 
-def _time_parts(goal, focus, granularity, kind, daily, info, make, *, start=None, end=None):
-    """The focus's parts of one granularity (sums of its people's parts), with figures."""
-    parts = selectors.leaf_parts(goal, granularity, focus.people(), start=start, end=end)
-    amounts: dict[tuple[date, date], Decimal] = defaultdict(Decimal)
-    for values in parts.values():
-        for _pk, s, e, amount in values:
-            if info.additive:
-                amounts[(s, e)] += amount
-            else:
-                amounts[(s, e)] = focus.amount
+def _time_parts(goal, focus, granularity, kind, sums, info, make, *, start=None, end=None):
+    """The focus's parts of one granularity (sums of its people's parts), with figures. `sums`
+    are per month (quarters and months: parts are whole months cut at the period, D44) or per
+    day (weeks)."""
+    amounts = selectors.leaf_part_sums(goal, granularity, focus.people(), start=start, end=end)
+    monthly = granularity in (Granularity.QUARTER, Granularity.MONTH)
     out = []
     for (s, e), amount in sorted(amounts.items()):
         terms: Terms = {}
-        for day, day_terms in daily.items():
-            if s <= day <= e:
-                _add(terms, day_terms)
-        out.append(PartProgress(_label(kind, s, e), kind, make(amount, terms, s, e)))
+        first = s.replace(day=1) if monthly else s
+        for key, key_terms in sums.items():
+            if first <= key <= e:
+                _add(terms, key_terms)
+        target = amount if info.additive else focus.amount
+        out.append(PartProgress(_label(kind, s, e), kind, make(target, terms, s, e)))
     return out
 
 
@@ -408,8 +407,8 @@ def goal_breakdown(
     """The goal's figures and, when it is decomposed, those of the focus node's children
     (units → people), of the focus's quarters and months, and of the week pieces of `month`
     (or of the current month). Queries: the grid of the period (one), the units' paths, the
-    owner parts with names (three), the focus's daily sums (one to three) and one per
-    granularity of time parts, whatever the number of parts."""
+    owner parts with names (three), the focus's monthly and daily sums (two to four) and
+    one per granularity of time parts, whatever the number of parts."""
     today = today or timezone.localdate()
     actuals, calendar = Actuals(), Calendar()
     info = goal_metric(goal.metric)
@@ -447,12 +446,15 @@ def goal_breakdown(
     if focus.part_id != root.part_id:
         terms = _node_terms(goal, actuals, focus, root.part_id)
         out.figures = make(focus.amount, terms, start, end)
-    daily = _daily_terms(goal, focus, root.part_id)
-    out.quarters = _time_parts(goal, focus, Granularity.QUARTER, "quarter", daily, info, make)
-    out.months = _time_parts(goal, focus, Granularity.MONTH, "month", daily, info, make)
+    monthly = _focus_sums(goal, focus, root.part_id, start, end, "month")
+    out.quarters = _time_parts(goal, focus, Granularity.QUARTER, "quarter", monthly, info, make)
+    out.months = _time_parts(goal, focus, Granularity.MONTH, "month", monthly, info, make)
     wanted = (month or today).replace(day=1)
     chosen = next((m for m in out.months if m.figures.start.replace(day=1) == wanted), None)
     if chosen is not None:
+        daily = _focus_sums(
+            goal, focus, root.part_id, chosen.figures.start, chosen.figures.end, "day"
+        )
         out.weeks = _time_parts(
             goal,
             focus,

@@ -184,6 +184,31 @@ def leaf_parts(goal: Goal, granularity: int, leaves: list[OwnerRow], *, start=No
     return out
 
 
+def leaf_part_sums(
+    goal: Goal, granularity: int, leaves: list[OwnerRow], *, start=None, end=None
+) -> dict[tuple[date, date], Decimal]:
+    """{(start, end): the sum of the leaves' parts} of one granularity, added up in the database
+    when the leaves are all people or all units (one aggregate), else from `leaf_parts`."""
+    people = [r.user_id for r in leaves if r.user_id]
+    if people and len(people) != len(leaves):
+        out: dict[tuple[date, date], Decimal] = defaultdict(Decimal)
+        for values in leaf_parts(goal, granularity, leaves, start=start, end=end).values():
+            for _pk, s, e, amount in values:
+                out[(s, e)] += amount
+        return dict(out)
+    qs = GoalPart.objects.filter(goal=goal, granularity=granularity)
+    if people:
+        qs = qs.filter(owner_user_id__in=people)
+    else:
+        qs = qs.filter(owner_user__isnull=True, owner_unit_id__in=[r.unit_id for r in leaves])
+    if start is not None:
+        qs = qs.filter(start__gte=start)
+    if end is not None:
+        qs = qs.filter(end__lte=end)
+    rows = qs.values("start", "end").annotate(total=Sum("amount")).order_by()
+    return {(r["start"], r["end"]): Decimal(r["total"]) for r in rows}
+
+
 @dataclass
 class GridRow:
     row: OwnerRow
