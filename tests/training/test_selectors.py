@@ -21,7 +21,12 @@ def test_effect_for_a_director_hand_computed(org, third, program, attended, fact
     # rep (trainee): before 17 Feb + 24 Feb = 200, after 10 Mar + 17 Mar = 400 (4 Mar left out)
     assert (e.trainees.size, e.trainees.before, e.trainees.after) == (1, D(200), D(400))
     # peers other_rep (absent, never attended) 100 → 150, third 0 → 50: means 50 → 100
-    assert (e.peers.size, e.peers.before, e.peers.after, e.peers.change) == (2, D(50), D(100), D(50))
+    assert (e.peers.size, e.peers.before, e.peers.after, e.peers.change) == (
+        2,
+        D(50),
+        D(100),
+        D(50),
+    )
     assert e.did == D("150.00")
     assert e.weekly == [
         (-2, D(100), D(50)),
@@ -71,7 +76,9 @@ def test_a_derived_metric_averages_per_person_ratios(org, third, program, attend
     fact(org.rep, date(2026, 2, 24), 10, "won")
     fact(org.rep, date(2026, 2, 25), 10, "lost")
     fact(org.rep, date(2026, 3, 10), 10, "won", count=2)
-    report = selectors.program_effect(org.director, program, metric="win_rate", weeks=2, today=LATER)
+    report = selectors.program_effect(
+        org.director, program, metric="win_rate", weeks=2, today=LATER
+    )
     assert (report.effect.trainees.before, report.effect.trainees.after) == (
         D("0.5000"),
         D("1.0000"),

@@ -64,7 +64,9 @@ class SessionForm(StyledFormMixin, forms.Form):
         help_text=_("The name of a trainer from outside the company."),
     )
     location = forms.CharField(label=_("Location"), max_length=200, required=False)
-    online_link = forms.URLField(label=_("Online link"), max_length=300, required=False)
+    online_link = forms.URLField(
+        label=_("Online link"), max_length=300, required=False, assume_scheme="https"
+    )
     capacity = forms.IntegerField(label=_("Capacity"), min_value=1, required=False)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
