@@ -62,7 +62,7 @@ def test_difference_in_differences_hand_computed():
 
 
 def test_did_uses_exact_means_before_rounding():
-    # trainees change (1 + 2 + 2) / 3 − 0 = 5/3; peers 1/3 → DiD 4/3 = 1.3333 (not 1.67 − 0.33 = 1.34)
+    # trainees change (1 + 2 + 2) / 3 = 5/3, peers 1/3 → DiD 4/3 = 1.3333 (not 1.67 − 0.33)
     trainees = [P(D(0), D(1)), P(D(0), D(2)), P(D(0), D(2))]
     peers = [P(D(0), D(1)), P(D(0), D(0)), P(D(0), D(0))]
     e = fx.difference_in_differences(trainees, peers, weeks=1, places=4)
