@@ -143,3 +143,28 @@ def test_the_effect_page_shows_the_numbers_and_caveats(org, third, program, atte
     assert "training-effect-data" in html and "data-training-effect-chart" in html
     assert "parallel trends" in html and "selection bias" in html
     assert "¥150.00" in html  # the difference in differences (see test_selectors)
+
+
+def test_list_and_effect_pages_pin_their_queries(org, third, program, attended, facts, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from salesdesk.training import services
+
+    for n in range(5):
+        services.program_create(actor=org.director, title=f"P{n}")
+    client = login(org.director)
+    url = reverse("web:training_list")
+    client.get(url)  # warm the session and the per-user caches
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for n in range(5, 25):
+        services.program_create(actor=org.director, title=f"P{n}")
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few)  # independent of the number of programs
+    effect = reverse("web:training_effect", args=[program.pk]) + "?weeks=8"
+    with CaptureQueriesContext(connection) as queries:
+        client.get(effect)
+    weekly = [q for q in queries.captured_queries if "metrics_metricfact" in q["sql"]]
+    assert len(weekly) == 16  # one grouped read per week of the two windows
