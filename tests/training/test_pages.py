@@ -168,3 +168,16 @@ def test_list_and_effect_pages_pin_their_queries(org, third, program, attended, 
         client.get(effect)
     weekly = [q for q in queries.captured_queries if "metrics_metricfact" in q["sql"]]
     assert len(weekly) == 16  # one grouped read per week of the two windows
+
+
+def test_pages_render_in_chinese(org, program, attended, facts):
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(org.director)
+    for url in [
+        reverse("web:training_list"),
+        reverse("web:training_session_detail", args=[attended.pk]),
+        reverse("web:training_effect", args=[program.pk]) + "?weeks=2",
+    ]:
+        assert client.get(url).status_code == 200, url
