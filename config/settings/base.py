@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "salesdesk.targets",
     "salesdesk.workreports",
     "salesdesk.performance",
+    "salesdesk.training",
     "salesdesk.tiers",
     "salesdesk.imports",
     "salesdesk.api",

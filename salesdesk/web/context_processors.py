@@ -136,6 +136,7 @@ def _nav_definition() -> list[NavSection]:
                     ("evaluation",),
                 ),
                 NavItem(_("Leaderboard"), "web:leaderboard", "trophy", None, ("leaderboard",)),
+                NavItem(_("Training"), "web:training_list", "mortarboard", None, ("training",)),
                 NavItem(
                     _("Work reports"), "web:workreport_list", "journal-text", None, ("workreport",)
                 ),

@@ -218,7 +218,7 @@ class TestHome:
         )
         targets = (
             "Targets & performance",
-            ["Goals", "Progress", "Evaluations", "Leaderboard", "Work reports"],
+            ["Goals", "Progress", "Evaluations", "Leaderboard", "Training", "Work reports"],
         )
         analysis = ("Analysis", ["Funnel", "Time metrics", "Metrics"])
         assert nav(org.rep) == [work, customers, sales, targets, analysis, ("Settings", ["Import"])]
