@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from salesdesk.api.errors import ErrorOut, forbidden, not_found
+from salesdesk.api.errors import errors, forbidden, not_found
 from salesdesk.api.pagination import PageParams, page_of, paginate
 from salesdesk.api.schemas import UserRef
 from salesdesk.metrics.definitions import METRICS
@@ -27,14 +27,6 @@ from salesdesk.training import selectors, services
 from salesdesk.training.models import Attendance, TrainingProgram, TrainingSession
 
 router = Router(tags=["Training"])
-
-
-def errors(*statuses: int) -> dict[int, type[Schema]]:
-    return dict.fromkeys((401, *statuses), ErrorOut)
-
-
-def _actor(request) -> User:
-    return request.auth
 
 
 def _require_manager(actor: User) -> None:
@@ -248,7 +240,7 @@ def training_program_list(request, filters: Query[ProgramFilters]):
     summary="Create a training program",
 )
 def training_program_create(request, payload: ProgramIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_manager(actor)
     program = services.program_create(actor=actor, request=request, **payload.dict())
     return Status(201, program)
@@ -269,7 +261,7 @@ def training_program_detail(request, program_id: int):
     summary="Edit a training program",
 )
 def training_program_update(request, program_id: int, payload: ProgramUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_manager(actor)
     program = _program(program_id)
     changes = payload.dict(exclude_unset=True)
@@ -285,7 +277,7 @@ def training_program_update(request, program_id: int, payload: ProgramUpdateIn):
     summary="Move a training program to the recycle bin",
 )
 def training_program_delete(request, program_id: int):
-    actor = _actor(request)
+    actor = request.auth
     _require_manager(actor)
     program = _program(program_id)
     try:
@@ -301,7 +293,7 @@ def training_program_delete(request, program_id: int):
     summary="Before/after effect on a metric against untrained peers (difference in differences)",
 )
 def training_program_effect(request, program_id: int, params: Query[EffectParams]):
-    actor = _actor(request)
+    actor = request.auth
     program = _program(program_id)
     if params.metric not in METRICS:
         raise ValidationError({"metric": [_("Select a known metric.")]})
@@ -342,7 +334,7 @@ def training_session_list(request, program_id: int):
     summary="Add a session to a program",
 )
 def training_session_create(request, program_id: int, payload: SessionIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_manager(actor)
     program = _program(program_id)
     session = services.session_create(
@@ -366,7 +358,7 @@ def training_session_detail(request, session_id: int):
     summary="Edit a session",
 )
 def training_session_update(request, session_id: int, payload: SessionUpdateIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_manager(actor)
     session = _session(session_id)
     changes = payload.dict(exclude_unset=True)
@@ -383,7 +375,7 @@ def training_session_update(request, session_id: int, payload: SessionUpdateIn):
     summary="Delete a session nobody attended yet",
 )
 def training_session_delete(request, session_id: int):
-    actor = _actor(request)
+    actor = request.auth
     _require_manager(actor)
     services.session_delete(actor=actor, session=_session(session_id), request=request)
     return Status(204, None)
@@ -399,7 +391,7 @@ def training_session_delete(request, session_id: int):
 )
 def training_attendance_list(request, session_id: int):
     session = _session(session_id)
-    return [_attendance_out(a) for a in selectors.session_attendance(_actor(request), session)]
+    return [_attendance_out(a) for a in selectors.session_attendance(request.auth, session)]
 
 
 @router.post(
@@ -408,7 +400,7 @@ def training_attendance_list(request, session_id: int):
     summary="Invite people in your scope to a session",
 )
 def training_invite(request, session_id: int, payload: InviteIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_manager(actor)
     session = _session(session_id)
     return _scoped(
@@ -424,7 +416,7 @@ def training_invite(request, session_id: int, payload: InviteIn):
     summary="Record attendance, scores and feedback (all rows or none)",
 )
 def training_attendance_record(request, session_id: int, payload: AttendanceIn):
-    actor = _actor(request)
+    actor = request.auth
     _require_manager(actor)
     session = _session(session_id)
     rows = [
@@ -453,7 +445,7 @@ def training_attendance_record(request, session_id: int, payload: AttendanceIn):
     summary="My invitations, sessions and scores",
 )
 def training_mine(request):
-    actor = _actor(request)
+    actor = request.auth
     return [
         {
             **_attendance_out(a),
