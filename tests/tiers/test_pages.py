@@ -77,6 +77,11 @@ def test_create_edit_with_criteria_and_delete(org, tiers, login):
     assert (tier.name, tier.version) == ("白金", 1)
     assert admin.post(f"/settings/tiers/{tier.pk}/delete/").status_code == 302
     assert Tier.all_objects.get(pk=tier.pk).deleted_at is not None
+    bin_page = admin.get("/settings/recycle-bin/")
+    assert bin_page.status_code == 200 and "白金" in bin_page.content.decode()
+    restore = admin.post(f"/settings/recycle-bin/tiers.tier/{tier.pk}/restore/")
+    assert restore.status_code == 302
+    assert Tier.objects.get(pk=tier.pk).deleted_at is None
 
 
 def test_people_page_scoped(org, tiers, login):
@@ -142,3 +147,34 @@ def test_review_pages(org, tiers, login):
     statuses = dict(TierProposal.objects.values_list("user__username", "status"))
     assert statuses["rep"] == "confirmed" and statuses["lead"] == "rejected"
     assert TierMembership.objects.get(user=org.rep).tier.code == "associate"
+
+
+def test_kpi_scheme_form_saves_the_tier(org, tiers, login):
+    from salesdesk.org.models import Role
+    from salesdesk.performance.models import KpiScheme
+
+    data = {
+        "name": "金牌月度 Gold monthly",
+        "role": Role.objects.get(code="rep").pk,
+        "tier_id": tiers["gold"].pk,
+        "period_kind": "month",
+        "cap": "120",
+        "is_active": "on",
+        "band_S": "100",
+        "band_A": "85",
+        "band_B": "70",
+        "band_C": "60",
+        "weight_signed_amount": "100",
+        "norm_signed_amount": "target",
+        "target_signed_amount": "500000",
+    }
+    admin = login(org.admin)
+    assert admin.get("/settings/kpi-schemes/new/").status_code == 200
+    assert admin.post("/settings/kpi-schemes/new/", data).status_code == 302
+    scheme = KpiScheme.objects.get()
+    assert scheme.tier_id == tiers["gold"].pk
+    page = admin.get(f"/settings/kpi-schemes/{scheme.pk}/")
+    assert f'<option value="{tiers["gold"].pk}" selected>' in page.content.decode()
+    bad = admin.post("/settings/kpi-schemes/new/", {**data, "tier_id": "99999"})
+    assert bad.status_code == 422
+    assert KpiScheme.objects.count() == 1
