@@ -46,6 +46,7 @@ V1_ROUTER_MODULES = (
     "salesdesk.api.v1.workreports",
     "salesdesk.api.v1.performance",
     "salesdesk.api.v1.training",
+    "salesdesk.api.v1.tiers",
 )
 
 

@@ -8,7 +8,8 @@ Rules:
   (ORG-2); out of scope raises Scorecard.DoesNotExist (404), visible but not changeable
   PermissionDenied (403). Nobody computes, publishes or comments their own scorecard.
 - Computing reads the metric layer in bulk (one grouped read per metric for the people, one per
-  metric for the teams) for the scheme's whole peer group (every active user of its role), so
+  metric for the teams) for the scheme's whole peer group (every active user of its role; with
+  sales tiers, ORG-4: of its tier, or not in a tier that has its own scheme), so
   peer normalisation and ranks do not depend on who computes; it writes the scorecards of the
   actor's scope: new ones and drafts (recomputed); published and locked ones are frozen.
 - draft → published → locked; feedback is editable until locked.
@@ -165,6 +166,8 @@ def _scheme_clean(scheme: KpiScheme) -> None:
         raise ValidationError({"name": [_("Ensure this value has at most 120 characters.")]})
     if not scheme.role_id or not Role.objects.filter(pk=scheme.role_id).exists():
         raise ValidationError({"role": [_("Select a role.")]})
+    if scheme.tier_id is not None and not _live_tier(scheme.tier_id):
+        raise ValidationError({"tier_id": [_("Select a sales tier.")]})
     if scheme.period_kind not in PeriodKind.values:
         raise ValidationError({"period_kind": [_("Select a valid period.")]})
     cap = _decimal(scheme.cap, "cap")
@@ -173,6 +176,15 @@ def _scheme_clean(scheme: KpiScheme) -> None:
     scheme.cap = scoring.q(cap)
     scheme.metrics = _clean_metrics(scheme.metrics)
     scheme.grade_bands = _clean_bands(scheme.grade_bands, scheme.cap)
+
+
+def _live_tier(tier_id) -> bool:
+    from salesdesk.tiers.selectors import tier_detail
+
+    try:
+        return tier_detail(int(tier_id)) is not None
+    except (TypeError, ValueError):
+        return False
 
 
 def _unknown(fields) -> None:
@@ -298,6 +310,29 @@ def _ranked(scored: dict[int, tuple[list[dict], Decimal]]) -> dict[int, int]:
     return {s: ranks[i] for i, s in enumerate(subjects)}
 
 
+def _tier_peers(scheme: KpiScheme, peers: dict[int, int], day: date) -> dict[int, int]:
+    """The people a scheme scores (ORG-4): a tier's scheme the role's people in that tier on the
+    period's last day; a scheme without a tier the others, i.e. those whose tier has no active
+    scheme of its own for the same role and period kind."""
+    from salesdesk.tiers.selectors import tiers_on
+
+    tier_of_person = {pk: t.pk for pk, t in tiers_on(list(peers), day).items()}
+    if scheme.tier_id is not None:
+        return {pk: u for pk, u in peers.items() if tier_of_person.get(pk) == scheme.tier_id}
+    own_schemes = set(
+        KpiScheme.objects.filter(
+            deleted_at__isnull=True,
+            is_active=True,
+            role_id=scheme.role_id,
+            period_kind=scheme.period_kind,
+            tier_id__isnull=False,
+        ).values_list("tier_id", flat=True)
+    )
+    if not own_schemes:
+        return peers
+    return {pk: u for pk, u in peers.items() if tier_of_person.get(pk) not in own_schemes}
+
+
 @transaction.atomic
 def scorecards_compute(*, actor: User, scheme: KpiScheme, day: date, request=None) -> ComputeResult:
     """Compute the scorecards of `scheme` for the period holding `day`, for the people and teams
@@ -311,6 +346,7 @@ def scorecards_compute(*, actor: User, scheme: KpiScheme, day: date, request=Non
         .order_by()
         .values_list("pk", "unit_id")
     )
+    peers = _tier_peers(scheme, peers, end)
     team_sizes = Counter(peers.values())
     figures = _figures(scheme, start, end, list(peers), list(team_sizes))
     people = score_lines(scheme, {k: v[0] for k, v in figures.items()}, dict.fromkeys(peers, 1))

@@ -428,12 +428,23 @@ def _people_weights(goal: Goal, method: str, people: list[int], given: dict) -> 
     if method == SplitMethod.LAST_YEAR:
         values = selectors.last_year_values(goal.metric, people, goal.period_start, goal.period_end)
         return {p: values.get(p, Decimal(0)) for p in people}
-    default = Decimal(1) if method == SplitMethod.TIER else Decimal(0)
+    defaults = _tier_multipliers(goal, people) if method == SplitMethod.TIER else {}
     weights = {}
     for p in people:
         raw = given.get(str(p), given.get(p))
-        weights[p] = _number(raw, "weights") if raw not in (None, "") else default
+        weights[p] = (
+            _number(raw, "weights") if raw not in (None, "") else defaults.get(p, Decimal(0))
+        )
     return weights
+
+
+def _tier_multipliers(goal: Goal, people: list[int]) -> dict[int, Decimal]:
+    """Each person's sales-tier target multiplier on the goal's first day (ORG-4); 1 without a
+    tier."""
+    from salesdesk.tiers.selectors import tiers_on
+
+    tiers = tiers_on(people, goal.period_start)
+    return {p: Decimal(tiers[p].target_multiplier) if p in tiers else Decimal(1) for p in people}
 
 
 def _seasonality_weights(goal: Goal, seasonality: str, given) -> list[Decimal] | None:
@@ -962,7 +973,12 @@ def _sum_up(node: _Part, changed: dict[int, int]) -> int:
 def _member_weights(goal: Goal, members: list[int]) -> dict[int, Decimal]:
     if goal.split_method == SplitMethod.LAST_YEAR:
         weights = _people_weights(goal, goal.split_method, members, {})
-    elif goal.split_method in (SplitMethod.TIER, SplitMethod.CUSTOM):
+    elif goal.split_method == SplitMethod.TIER:
+        # Joiners without a stored weight get their tier's multiplier.
+        stored = goal.split_weights or {}
+        tiers = _tier_multipliers(goal, [m for m in members if str(m) not in stored])
+        weights = {m: Decimal(stored[str(m)]) if str(m) in stored else tiers[m] for m in members}
+    elif goal.split_method == SplitMethod.CUSTOM:
         stored = goal.split_weights or {}
         known = [Decimal(stored[str(m)]) for m in members if str(m) in stored]
         average = sum(known) / len(known) if known else Decimal(1)

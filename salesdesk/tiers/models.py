@@ -97,3 +97,83 @@ class TierMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.tier_id} from {self.valid_from}"
+
+
+class TierReview(models.Model):
+    """One periodic review (a month): the proposals computed from the trailing figures up to the
+    period's last day; confirmed proposals take effect from `effective_from` (the next day)."""
+
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("until"))
+    effective_from = models.DateField(_("effective from"))
+    computed_at = models.DateTimeField(_("computed at"))
+    computed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-period_start"]
+        verbose_name = _("tier review")
+        verbose_name_plural = _("tier reviews")
+        constraints = [
+            models.UniqueConstraint(fields=["period_start"], name="tier_review_one_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return self.period_label
+
+    @property
+    def period_label(self) -> str:
+        return self.period_start.strftime("%Y-%m")
+
+
+class ProposalDirection(models.TextChoices):
+    PROMOTE = "promote", _("Promotion")
+    DEMOTE = "demote", _("Demotion")
+    FIRST = "first", _("First tier")
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+
+
+class TierProposal(models.Model):
+    review = models.ForeignKey(TierReview, on_delete=models.CASCADE, related_name="proposals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    current_tier = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="+")
+    direction = models.CharField(_("direction"), max_length=10, choices=ProposalDirection.choices)
+    # [{"tier": code, "metric": key, "window_months": n, "actual": "x" | None, "min": "y",
+    #   "met": bool}, ...]: the trailing figures against the minimums of the tiers looked at.
+    reasons = models.JSONField(_("reasons"), default=list)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["review_id", "user_id"]
+        verbose_name = _("tier proposal")
+        verbose_name_plural = _("tier proposals")
+        constraints = [
+            models.UniqueConstraint(fields=["review", "user"], name="tier_proposal_one_per_user")
+        ]
+        indexes = [models.Index(fields=["status", "review"], name="tier_proposal_status")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.current_tier_id} → {self.proposed_tier_id}"

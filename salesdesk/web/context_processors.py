@@ -138,6 +138,9 @@ def _nav_definition() -> list[NavSection]:
                 NavItem(_("Leaderboard"), "web:leaderboard", "trophy", None, ("leaderboard",)),
                 NavItem(_("Training"), "web:training_list", "mortarboard", None, ("training",)),
                 NavItem(
+                    _("Tiers"), "web:tier_people", "ladder", None, ("tier_people", "tier_review")
+                ),
+                NavItem(
                     _("Work reports"), "web:workreport_list", "journal-text", None, ("workreport",)
                 ),
             ],
@@ -200,6 +203,13 @@ def _nav_definition() -> list[NavSection]:
                     "clipboard-data",
                     access.can_configure,
                     ("kpi_scheme",),
+                ),
+                NavItem(
+                    _("Sales tiers"),
+                    "web:tier_list",
+                    "ladder",
+                    access.can_configure,
+                    ("tier_list", "tier_create", "tier_edit"),
                 ),
                 NavItem(
                     _("Approval chains"),

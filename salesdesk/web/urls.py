@@ -24,5 +24,6 @@ urlpatterns = [
     path("", include("salesdesk.web.workreports.urls")),
     path("", include("salesdesk.web.performance.urls")),
     path("", include("salesdesk.web.training.urls")),
+    path("", include("salesdesk.web.tiers.urls")),
     path("lists/<slug:key>/columns/", list_columns, name="list_columns"),
 ]

@@ -218,7 +218,15 @@ class TestHome:
         )
         targets = (
             "Targets & performance",
-            ["Goals", "Progress", "Evaluations", "Leaderboard", "Training", "Work reports"],
+            [
+                "Goals",
+                "Progress",
+                "Evaluations",
+                "Leaderboard",
+                "Training",
+                "Tiers",
+                "Work reports",
+            ],
         )
         analysis = ("Analysis", ["Funnel", "Time metrics", "Metrics"])
         assert nav(org.rep) == [work, customers, sales, targets, analysis, ("Settings", ["Import"])]
@@ -248,6 +256,7 @@ class TestHome:
                     "Public pools",
                     "Working calendar",
                     "KPI schemes",
+                    "Sales tiers",
                     "Approval chains",
                     "Return visit rules",
                     "Greeting templates",

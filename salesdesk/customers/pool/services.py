@@ -140,17 +140,28 @@ def _refuse_claim(actor: User, customer: Customer, pool: Pool, now) -> None:
                 % {"limit": pool.claim_limit_per_day},
                 "claim_limit",
             )
-    if pool.quota:
+    quota = customer_quota(pool, actor)
+    if quota:
         owned = Customer.objects.filter(owner_id=actor.pk).count()
-        if owned >= pool.quota:
+        if owned >= quota:
             raise _refusal(
                 _(
                     "You already own %(owned)s customers, the quota of %(quota)s is "
                     "reached. Return a customer to the pool first."
                 )
-                % {"owned": owned, "quota": pool.quota},
+                % {"owned": owned, "quota": quota},
                 "quota",
             )
+
+
+def customer_quota(pool: Pool, user: User) -> int:
+    """The customers `user` may own when taking from `pool`: the stricter non-zero of the pool's
+    quota and the quota of the user's current sales tier (ORG-4); 0 means no limit."""
+    from salesdesk.tiers.selectors import tier_of
+
+    tier = tier_of(user.pk, timezone.localdate())
+    limits = [q for q in (pool.quota, tier.customer_quota if tier else 0) if q]
+    return min(limits) if limits else 0
 
 
 def _already_claimed() -> ValidationError:
@@ -222,14 +233,15 @@ def pool_assign(
     ids = sorted({c.pk if isinstance(c, Customer) else int(c) for c in customers})
     if not ids:
         raise ValidationError({"customers": [_("Select at least one customer.")]})
-    if pool.quota:
+    quota = customer_quota(pool, to_user)
+    if quota:
         owned = Customer.objects.filter(owner_id=to_user.pk).count()
-        if owned + len(ids) > pool.quota:
+        if owned + len(ids) > quota:
             raise ValidationError(
                 {
                     "to_user": [
                         _("%(name)s owns %(owned)s customers; the quota is %(quota)s.")
-                        % {"name": to_user.name, "owned": owned, "quota": pool.quota}
+                        % {"name": to_user.name, "owned": owned, "quota": quota}
                     ]
                 }
             )

@@ -16,6 +16,13 @@ from salesdesk.web.forms import StyledFormMixin
 class KpiSchemeForm(StyledFormMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     role = forms.ModelChoiceField(label=_("Applies to role"), queryset=Role.objects.all())
+    tier_id = forms.TypedChoiceField(
+        label=_("Sales tier"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("Empty: everyone of the role whose tier has no scheme of its own."),
+    )
     period_kind = forms.ChoiceField(label=_("Period"), choices=PeriodKind.choices)
     cap = forms.DecimalField(label=_("Score cap"), max_digits=6, decimal_places=2, initial=120)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
@@ -23,6 +30,11 @@ class KpiSchemeForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        from salesdesk.tiers.selectors import tier_list
+
+        self.fields["tier_id"].choices = [("", _("Every tier"))] + [
+            (t.pk, t.display_name()) for t in tier_list()
+        ]
         for grade in BAND_GRADES:
             self.fields[f"band_{grade}"] = forms.DecimalField(
                 label=_("Grade %(grade)s from") % {"grade": grade}, max_digits=6, decimal_places=2
@@ -46,13 +58,16 @@ class KpiSchemeForm(StyledFormMixin, forms.Form):
             for k in METRICS
         ]
         self.band_fields = [self[f"band_{g}"] for g in BAND_GRADES]
-        self.main_fields = [self[n] for n in ("name", "role", "period_kind", "cap", "is_active")]
+        self.main_fields = [
+            self[n] for n in ("name", "role", "tier_id", "period_kind", "cap", "is_active")
+        ]
 
     @staticmethod
     def initial_from(scheme) -> dict:
         data = {
             "name": scheme.name,
             "role": scheme.role_id,
+            "tier_id": scheme.tier_id,
             "period_kind": scheme.period_kind,
             "cap": scheme.cap,
             "is_active": scheme.is_active,
@@ -82,6 +97,7 @@ class KpiSchemeForm(StyledFormMixin, forms.Form):
         return {
             "name": data["name"],
             "role": data["role"].pk,
+            "tier_id": data.get("tier_id"),
             "period_kind": data["period_kind"],
             "cap": data["cap"],
             "is_active": data["is_active"],
