@@ -17,6 +17,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from salesdesk.org.models import OrgUnit, ScopedModel
@@ -27,7 +28,7 @@ MONEY = {"max_digits": 16, "decimal_places": 2}
 
 class GoalStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("goal status", "Active")  # not a person's 在职
     ARCHIVED = "archived", _("Archived")
 
 

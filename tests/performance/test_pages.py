@@ -4,14 +4,20 @@ pinned query counts of the list and leaderboard pages; the scheme form round tri
 from __future__ import annotations
 
 import re
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from salesdesk.performance import services
-from salesdesk.performance.models import KpiScheme, Scorecard
+from salesdesk.performance.models import KpiScheme, Scorecard, ScorecardStatus
+from salesdesk.performance.scoring import BAND_GRADES, grade_for
+from salesdesk.targets.models import GoalStatus
+from salesdesk.workreports.models import ReportStatus
 from tests.performance.conftest import MARCH
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +82,24 @@ def test_every_page_for_every_persona(org, manager, cards, scheme, login):
             assert response.status_code == expected, (persona, url)
             if expected == 200:
                 assert text in response.content.decode(), (persona, url)
+
+
+def test_the_printable_leaderboard_has_the_favicon(org, login):
+    """The 战报 page has its own <head>: without the icon link the browser asked for
+    /favicon.ico and logged the 404 as a console error."""
+    page = login(org.rep).get(reverse("web:leaderboard_share")).content.decode()
+    assert re.search(r'<link rel="icon" href="[^"]*/css/favicon\.svg"', page)
+
+
+def test_every_status_and_grade_badge_has_its_own_colours():
+    """The status and grade badges had no style: white .badge text on the white card, so a
+    scorecard's grade and a goal's or scorecard's status were invisible."""
+    css = (Path(settings.BASE_DIR) / "salesdesk" / "static" / "css" / "app.css").read_text()
+    styled = set(re.findall(r"\.badge\.(sd-(?:status|grade)-\w+)", css))
+    statuses = {*GoalStatus.values, *ScorecardStatus.values, *ReportStatus.values}
+    grades = {*BAND_GRADES, grade_for(Decimal(0), {})}
+    assert {f"sd-status-{s}" for s in statuses} <= styled
+    assert {f"sd-grade-{g}" for g in grades} <= styled
 
 
 def test_a_rep_sees_only_their_own_published_scorecards(org, third, cards, login):

@@ -8,8 +8,10 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
-from salesdesk.targets.models import Goal, GoalPart, Granularity
+from salesdesk.core.models import AuditEvent
+from salesdesk.targets.models import Goal, GoalPart, GoalStatus, Granularity
 from tests.api.conftest import ApiClient
 from tests.targets.conftest import SETTERS, VISIBLE, _persona
 
@@ -155,6 +157,27 @@ def test_goal_pages_render_in_both_languages(org, goals):
         text = "".join(p.text for p in pages)
         for word in words:
             assert word in text, (language, word)
+
+
+def test_a_goals_target_is_called_a_target_value_in_chinese_not_an_audit_object(org, goals):
+    """The msgid "Target" had one translation, 对象 (the audited object), so the goal pages
+    showed a goal's target value as its "object"; the audit log's column has its own context."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(org.admin)
+    detail = client.get(reverse("web:goal_detail", args=[goals["company"].pk])).text
+    assert '<dt class="col-6 col-md-2">目标值</dt>' in detail
+    assert ">对象<" not in detail
+    AuditEvent.objects.create(kind="login", actor=org.rep, username="rep")
+    audit = client.get(reverse("web:audit_log")).text
+    assert '<th scope="col" class="d-none d-md-table-cell">对象</th>' in audit
+
+
+def test_an_active_goal_is_not_called_on_the_job_in_chinese():
+    """A person who is "Active" is 在职 (on the job); a goal's status has its own context."""
+    with translation.override("zh-hans"):
+        assert str(GoalStatus.ACTIVE.label) == "进行中"
+    with translation.override("en"):
+        assert str(GoalStatus.ACTIVE.label) == "Active"
 
 
 def test_form_check_fragment_and_create_through_the_page(org):
