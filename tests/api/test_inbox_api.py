@@ -155,6 +155,6 @@ def test_query_count_is_constant(org, url):
     # nothing while no pool rule exists (its set-up is cached).
     # neither the pool source (no rule) nor contract approvals (the rep may not approve)
     # nor work reports to read (a rep has no team)
-    querying = len(inbox_registry.sources()) - 3
+    querying = len(inbox_registry.sources()) - 4  # nor tier proposals: a rep does not evaluate
     assert few == (2 + querying if "counts" not in url else 3 + querying)
     assert few <= 12

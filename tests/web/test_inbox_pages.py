@@ -242,7 +242,7 @@ class TestBell:
         # source asks nothing while no pool rule exists (its set-up is cached)
         # neither the pool source (no rule) nor contract approvals (the rep may not approve)
         # nor work reports to read (a rep has no team)
-        querying = len(inbox_registry.sources()) - 3
+        querying = len(inbox_registry.sources()) - 4  # nor tier proposals: a rep does not evaluate
         assert 3 + querying <= 12
         with django_assert_num_queries(3 + querying):
             client.get(reverse("web:inbox_bell"), HTTP_HX_REQUEST="true")
@@ -270,7 +270,7 @@ class TestHome:
         # session, user (with role and unit), one item query per inbox source but the pool's
         # neither the pool source (no rule) nor contract approvals (the rep may not approve)
         # nor work reports to read (a rep has no team)
-        querying = len(inbox_registry.sources()) - 3
+        querying = len(inbox_registry.sources()) - 4  # nor tier proposals: a rep does not evaluate
         with django_assert_num_queries(2 + querying):
             client.get(reverse("web:home_my_day"), HTTP_HX_REQUEST="true")
 
@@ -334,7 +334,7 @@ def test_inbox_page_query_count_is_pinned(org, login, django_assert_num_queries,
     Notification.objects.create(user=org.rep, title="Unread")
     client.get(reverse("web:inbox"))
     # the pool source: cached set-up, no rule; contract approvals: the rep may not approve
-    querying = len(inbox_registry.sources()) - 3
+    querying = len(inbox_registry.sources()) - 4  # nor tier proposals: a rep does not evaluate
     assert 3 + querying <= 12
     with django_assert_num_queries(3 + querying):
         assert client.get(reverse("web:inbox")).status_code == 200
