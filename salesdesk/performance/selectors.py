@@ -231,6 +231,8 @@ def leaderboard(
     previous = {pk: then.get(pk, empty) for pk in ids}
     rank_now = scoring.competition_ranks(ids, current.get, descending=descending)
     rank_then = scoring.competition_ranks(ids, previous.get, descending=descending)
+    if not then:  # nobody had figures then: no ranking to move from (not "all tied first")
+        rank_then = dict.fromkeys(rank_then)
     rows = [
         BoardRow(
             key=pk,

@@ -80,3 +80,15 @@ def test_weekly_board_and_previous_week(org, third, contracts):
         "2026-W11",
     )
     assert all(r.is_new for r in board.rows if r.value)
+
+
+def test_no_movement_after_a_period_without_any_figures(org, third):
+    """Nobody had figures in February: nobody moves up or down from an all-tied first place."""
+    fact(org.rep, "signed", MARCH, 300, 3)
+    board = leaderboard(org.director, metric="contract_count", period="month", day=MARCH)
+    assert _rows(board) == [
+        ("张三 Zhang San", Decimal(3), 1, None, None, True),
+        ("孙七 Sun Qi", Decimal(0), 2, None, None, False),
+        ("李主管 Lead Li", Decimal(0), 2, None, None, False),
+        ("赵六 Zhao Liu", Decimal(0), 2, None, None, False),
+    ]
