@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "salesdesk.workreports",
     "salesdesk.performance",
     "salesdesk.tiers",
+    "salesdesk.commissions",
     "salesdesk.imports",
     "salesdesk.api",
     "salesdesk.web",
