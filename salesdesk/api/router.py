@@ -45,6 +45,7 @@ V1_ROUTER_MODULES = (
     "salesdesk.api.v1.targets",
     "salesdesk.api.v1.workreports",
     "salesdesk.api.v1.performance",
+    "salesdesk.api.v1.commissions",
 )
 
 

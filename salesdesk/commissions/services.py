@@ -114,6 +114,11 @@ def _decimal(raw: Any, field: str, message: str | None = None) -> Decimal:
     return value
 
 
+def _plain(value: Decimal) -> str:
+    """A decimal as plain text without trailing zeros or an exponent ("80", "1.5")."""
+    return format(value.normalize(), "f")
+
+
 def _rate(raw: Any, field: str) -> Decimal:
     value = _decimal(raw, field)
     if value < 0 or value > 100 or value != value.quantize(Decimal("0.001")):
@@ -140,7 +145,8 @@ def _clean_bands(items: Any) -> list[dict[str, str]]:
                 {"bands": [_("Bands must start at strictly increasing attainments.")]}
             )
         last = start
-        out.append({"from": str(start.normalize()), "rate": str(_rate(item["rate"], "bands"))})
+        rate = _rate(item["rate"], "bands")
+        out.append({"from": _plain(start), "rate": _plain(rate)})
     return out
 
 
@@ -164,7 +170,7 @@ def _clean_multipliers(items: Any) -> dict[str, str]:
     known = set(ProductLine.objects.filter(pk__in=list(ids)).values_list("pk", flat=True))
     if set(ids) - known:
         raise ValidationError({"line_multipliers": [_("Select a known product line.")]})
-    return {str(pk): str(value) for pk, value in sorted(ids.items())}
+    return {str(pk): _plain(value) for pk, value in sorted(ids.items())}
 
 
 def _plan_clean(plan: CommissionPlan) -> None:
