@@ -137,6 +137,13 @@ def _nav_definition() -> list[NavSection]:
                 ),
                 NavItem(_("Leaderboard"), "web:leaderboard", "trophy", None, ("leaderboard",)),
                 NavItem(
+                    _("Commissions"),
+                    "web:commission_list",
+                    "cash-coin",
+                    None,
+                    ("commission_list", "commission_detail"),
+                ),
+                NavItem(
                     _("Work reports"), "web:workreport_list", "journal-text", None, ("workreport",)
                 ),
             ],
@@ -201,6 +208,13 @@ def _nav_definition() -> list[NavSection]:
                     ("kpi_scheme",),
                 ),
                 NavItem(
+                    _("Commission plans"),
+                    "web:commission_plan_list",
+                    "percent",
+                    _can_manage_commissions,
+                    ("commission_plan",),
+                ),
+                NavItem(
                     _("Approval chains"),
                     "web:approval_chain_list",
                     "diagram-2",
@@ -247,6 +261,12 @@ def _nav_definition() -> list[NavSection]:
             ],
         ),
     ]
+
+
+def _can_manage_commissions(user) -> bool:
+    from salesdesk.org.permissions import can_manage_commissions
+
+    return can_manage_commissions(user)
 
 
 def _can_use_pool(user) -> bool:

@@ -23,5 +23,6 @@ urlpatterns = [
     path("", include("salesdesk.web.targets.urls")),
     path("", include("salesdesk.web.workreports.urls")),
     path("", include("salesdesk.web.performance.urls")),
+    path("", include("salesdesk.web.commissions.urls")),
     path("lists/<slug:key>/columns/", list_columns, name="list_columns"),
 ]

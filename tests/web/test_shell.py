@@ -218,7 +218,7 @@ class TestHome:
         )
         targets = (
             "Targets & performance",
-            ["Goals", "Progress", "Evaluations", "Leaderboard", "Work reports"],
+            ["Goals", "Progress", "Evaluations", "Leaderboard", "Commissions", "Work reports"],
         )
         analysis = ("Analysis", ["Funnel", "Time metrics", "Metrics"])
         assert nav(org.rep) == [work, customers, sales, targets, analysis, ("Settings", ["Import"])]
@@ -229,7 +229,7 @@ class TestHome:
             sales,
             targets,
             analysis,
-            ("Settings", ["Public pools", "Import", "Recycle bin"]),
+            ("Settings", ["Public pools", "Commission plans", "Import", "Recycle bin"]),
         ]
         assert nav(org.admin) == [
             work,
@@ -248,6 +248,7 @@ class TestHome:
                     "Public pools",
                     "Working calendar",
                     "KPI schemes",
+                    "Commission plans",
                     "Approval chains",
                     "Return visit rules",
                     "Greeting templates",
