@@ -157,3 +157,16 @@ def test_compute_lock_and_conflict(org, finance, statements, plan):
         ApiClient(org.rep).get(f"{API}/commission-statements/{statements['rep']}").json()["status"]
         == "locked"
     )
+
+
+def test_unlock_admin_only_with_reason(org, finance, statements):
+    ApiClient(finance).post(f"{API}/commission-periods/lock", {"day": "2026-03-02"})
+    body = {"day": "2026-03-02", "reason": "回款录错"}
+    assert ApiClient(finance).post(f"{API}/commission-periods/unlock", body).status_code == 403
+    no_reason = {"day": "2026-03-02", "reason": ""}
+    assert (
+        ApiClient(org.admin).post(f"{API}/commission-periods/unlock", no_reason).status_code == 422
+    )
+    answer = ApiClient(org.admin).post(f"{API}/commission-periods/unlock", body)
+    assert answer.status_code == 200 and answer.json() == {"unlocked": 2}
+    assert not CommissionPeriodLock.objects.exists()

@@ -339,3 +339,29 @@ def commission_period_lock(request, payload: LockIn):
     except services.PeriodLockedError as exc:
         raise _locked(exc) from None
     return Status(201, lock)
+
+
+class UnlockIn(LockIn):
+    reason: str = Field(..., description="Why the period is reopened (kept in the audit log).")
+
+
+class UnlockOut(Schema):
+    unlocked: int
+
+
+@router.post(
+    "/commission-periods/unlock",
+    response={200: UnlockOut, **errors(403, 422)},
+    summary="Unlock a commission period (administrators, with a reason)",
+)
+def commission_period_unlock(request, payload: UnlockIn):
+    actor = _actor(request)
+    _require_manager(actor)
+    count = services.period_unlock(
+        actor=actor,
+        period_kind=payload.period_kind,
+        day=payload.day,
+        reason=payload.reason,
+        request=request,
+    )
+    return {"unlocked": count}
