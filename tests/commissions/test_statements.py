@@ -193,3 +193,52 @@ def test_plan_validation(org, changes, field):
     with pytest.raises(ValidationError) as exc:
         make_plan(org.admin, **changes)
     assert field in exc.value.message_dict
+
+
+def test_compute_costs_the_same_queries_whatever_the_number_of_reps(org, lines, plan):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import make_user
+
+    def run():
+        with CaptureQueriesContext(connection) as ctx:
+            services.statements_compute(actor=org.admin, plan=plan, day=MARCH)
+        return len(ctx.captured_queries)
+
+    for rep in (org.rep, org.other_rep):
+        pay(contract(rep, [(lines["crm"], "100"), (lines["box"], "50")]), "150")
+    few = run()
+    for i in range(4):
+        extra = make_user(f"extra{i}", "rep", org.team_b, org.director)
+        pay(contract(extra, [(lines["crm"], "100")]), "100")
+    CommissionStatement.objects.all().delete()
+    assert run() == few
+
+
+def test_tier_plan_applies_to_its_tier_only(org, lines):
+    gold = Tier.objects.create(code="gold", name="金牌", rank=2, commission_rate=Decimal(0))
+    TierMembership.objects.create(user=org.rep, tier=gold, valid_from=date(2026, 1, 1))
+    plan = make_plan(org.admin, tier_id=gold.pk)
+    services.statements_compute(actor=org.admin, plan=plan, day=MARCH)
+    assert list(CommissionStatement.objects.values_list("owner__username", flat=True)) == ["rep"]
+
+
+def test_quarter_plan_covers_three_months(org, lines):
+    c = contract(org.rep, [(lines["crm"], "1000")])
+    pay(c, "100", day=date(2026, 1, 5))
+    pay(c, "200", day=date(2026, 3, 31))
+    pay(c, "400", day=date(2026, 4, 1))
+    plan = make_plan(org.admin, period_kind="quarter", bands=[])
+    services.statements_compute(actor=org.admin, plan=plan, day=date(2026, 2, 14))
+    s = CommissionStatement.objects.get(owner=org.rep)
+    assert (s.period_start, s.period_end, s.period_label) == (
+        date(2026, 1, 1),
+        date(2026, 3, 31),
+        "2026-Q1",
+    )
+    assert (s.base_total, s.rate, s.commission_total) == (
+        Decimal("300.00"),
+        Decimal(1),
+        Decimal("3.00"),
+    )
