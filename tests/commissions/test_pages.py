@@ -148,3 +148,13 @@ def test_compute_and_lock_from_the_page(org, login, statements, plan, finance):
         reverse("web:commission_compute"), {"plan": plan.pk, "day": "2026-03-10"}, follow=True
     )
     assert "is locked" in answer.content.decode()
+
+
+def test_deleted_plan_is_in_the_recycle_bin(org, login, plan):
+    client = login(org.admin)
+    assert client.post(reverse("web:commission_plan_delete", args=[plan.pk])).status_code == 302
+    assert CommissionPlan.objects.filter(pk=plan.pk).count() == 0
+    page = client.get(reverse("web:recycle_bin"))
+    assert page.status_code == 200 and plan.name in page.content.decode()
+    services.commission_plan_restore(actor=org.admin, plan=plan)
+    assert CommissionPlan.objects.filter(pk=plan.pk).exists()
