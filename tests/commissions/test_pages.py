@@ -131,6 +131,20 @@ def test_plan_form_round_trip(org, login, lines):
     )
     assert stale.status_code == 409
     assert CommissionPlan.objects.get(pk=plan.pk).name == "季度合同提成"
+    flat = client.post(
+        reverse("web:commission_plan_create"),
+        {
+            **data,
+            "name": "平",
+            "band_from_0": "",
+            "band_rate_0": "",
+            "band_from_1": "",
+            "band_rate_1": "",
+        },
+    )
+    assert flat.status_code == 302, flat.content.decode()[-3000:]
+    listing = client.get(reverse("web:commission_plan_list")).content.decode()
+    assert "1 % flat" in listing and "≥100% → 4%" in listing
 
 
 def test_compute_and_lock_from_the_page(org, login, statements, plan, finance):
