@@ -8,6 +8,7 @@ import sys
 from bench import (
     behaviour,
     coldstart,
+    commissions,
     customers,
     demo,
     imports,
@@ -26,6 +27,7 @@ from bench.common import emit
 BENCHMARKS = {
     "behaviour": behaviour,
     "coldstart": coldstart,
+    "commissions": commissions,
     "customers": customers,
     "demo": demo,
     "imports": imports,

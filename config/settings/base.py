@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "salesdesk.performance",
     "salesdesk.training",
     "salesdesk.tiers",
+    "salesdesk.commissions",
     "salesdesk.imports",
     "salesdesk.api",
     "salesdesk.web",

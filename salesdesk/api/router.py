@@ -47,6 +47,7 @@ V1_ROUTER_MODULES = (
     "salesdesk.api.v1.performance",
     "salesdesk.api.v1.training",
     "salesdesk.api.v1.tiers",
+    "salesdesk.api.v1.commissions",
 )
 
 

@@ -99,6 +99,8 @@ class AuditEvent(models.Model):
         BACKUP = "backup", _("Backup made")
         CUSTOMER_HANDOVER = "customer_handover", _("Customers handed over")
         CUSTOMER_MERGE = "customer_merge", _("Customers merged")
+        COMMISSION_LOCKED = "commission_period_locked", _("Commission period locked")
+        COMMISSION_UNLOCKED = "commission_period_unlocked", _("Commission period unlocked")
 
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     kind = models.CharField(_("event"), max_length=32, choices=Kind.choices, db_index=True)

@@ -136,10 +136,17 @@ def _nav_definition() -> list[NavSection]:
                     ("evaluation",),
                 ),
                 NavItem(_("Leaderboard"), "web:leaderboard", "trophy", None, ("leaderboard",)),
-                NavItem(_("Training"), "web:training_list", "mortarboard", None, ("training",)),
+                NavItem(
+                    _("Commissions"),
+                    "web:commission_list",
+                    "cash-coin",
+                    None,
+                    ("commission_list", "commission_detail"),
+                ),
                 NavItem(
                     _("Tiers"), "web:tier_people", "ladder", None, ("tier_people", "tier_review")
                 ),
+                NavItem(_("Training"), "web:training_list", "mortarboard", None, ("training",)),
                 NavItem(
                     _("Work reports"), "web:workreport_list", "journal-text", None, ("workreport",)
                 ),
@@ -212,6 +219,13 @@ def _nav_definition() -> list[NavSection]:
                     ("tier_list", "tier_create", "tier_edit"),
                 ),
                 NavItem(
+                    _("Commission plans"),
+                    "web:commission_plan_list",
+                    "percent",
+                    _can_manage_commissions,
+                    ("commission_plan",),
+                ),
+                NavItem(
                     _("Approval chains"),
                     "web:approval_chain_list",
                     "diagram-2",
@@ -258,6 +272,12 @@ def _nav_definition() -> list[NavSection]:
             ],
         ),
     ]
+
+
+def _can_manage_commissions(user) -> bool:
+    from salesdesk.org.permissions import can_manage_commissions
+
+    return can_manage_commissions(user)
 
 
 def _can_use_pool(user) -> bool:

@@ -25,5 +25,6 @@ urlpatterns = [
     path("", include("salesdesk.web.performance.urls")),
     path("", include("salesdesk.web.training.urls")),
     path("", include("salesdesk.web.tiers.urls")),
+    path("", include("salesdesk.web.commissions.urls")),
     path("lists/<slug:key>/columns/", list_columns, name="list_columns"),
 ]

@@ -223,8 +223,9 @@ class TestHome:
                 "Progress",
                 "Evaluations",
                 "Leaderboard",
-                "Training",
+                "Commissions",
                 "Tiers",
+                "Training",
                 "Work reports",
             ],
         )
@@ -237,7 +238,7 @@ class TestHome:
             sales,
             targets,
             analysis,
-            ("Settings", ["Public pools", "Import", "Recycle bin"]),
+            ("Settings", ["Public pools", "Commission plans", "Import", "Recycle bin"]),
         ]
         assert nav(org.admin) == [
             work,
@@ -257,6 +258,7 @@ class TestHome:
                     "Working calendar",
                     "KPI schemes",
                     "Sales tiers",
+                    "Commission plans",
                     "Approval chains",
                     "Return visit rules",
                     "Greeting templates",
