@@ -47,7 +47,7 @@ def worker(args) -> int:
 
     from salesdesk.commissions import services
     from salesdesk.customers.models import Customer
-    from salesdesk.metrics.models import MetricFact
+    from salesdesk.metrics.sources import add_rows
     from salesdesk.org.models import Role, User
     from salesdesk.sales.models import (
         Contract,
@@ -150,14 +150,7 @@ def worker(args) -> int:
         counts["returns"] += len(returns)
     month = date(2026, 3, 1)
     for pk, unit in people:
-        MetricFact.objects.create(
-            fact="payment",
-            day=month,
-            owner_id=pk,
-            org_unit_id=unit,
-            value=rng.randint(0, 3_000_000),
-            count=1,
-        )
+        add_rows([("payment", pk, unit, month, rng.randint(0, 3_000_000), 1)])
         g = Goal.objects.create(
             name="g",
             metric="payments_received",

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from salesdesk.commissions import services
-from salesdesk.metrics.models import MetricFact
+from salesdesk.metrics.sources import add_rows
 from salesdesk.org.models import Role
 from salesdesk.sales.models import (
     Contract,
@@ -134,9 +134,7 @@ def goal_for(user, metric, target, start=date(2026, 3, 1), end=date(2026, 3, 31)
 
 
 def fact(user, key, day, value):
-    MetricFact.objects.create(
-        fact=key, day=day, owner=user, org_unit=user.unit, value=Decimal(value), count=1
-    )
+    add_rows([(key, user.pk, user.unit_id, day, value, 1)])
 
 
 BANDS = [

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from salesdesk.metrics.models import MetricFact
+from salesdesk.metrics.sources import add_rows
 from salesdesk.tiers import services
 from tests.web.conftest import login  # noqa: F401  (the signed-in client fixture)
 
@@ -16,14 +16,7 @@ APRIL_1 = date(2026, 4, 1)
 
 
 def fact(user, fact_key, day, value=0, count=0):
-    try:  # main's metric layer keeps monthly rows too (D51): write through its upsert
-        from salesdesk.metrics.sources import add_rows
-    except ImportError:
-        MetricFact.objects.create(
-            fact=fact_key, day=day, owner=user, org_unit=user.unit, value=value, count=count
-        )
-    else:
-        add_rows([(fact_key, user.pk, user.unit_id, day, value, count)])
+    add_rows([(fact_key, user.pk, user.unit_id, day, value, count)])
 
 
 TIERS = [

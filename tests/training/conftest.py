@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from salesdesk.metrics.models import MetricFact
+from salesdesk.metrics.sources import add_rows
 from salesdesk.training import services
 from tests.conftest import make_user
 from tests.web.conftest import login  # noqa: F401  (the signed-in client fixture)
@@ -28,9 +28,7 @@ def at(day: date, hour: int = 9) -> datetime:
 
 
 def fact(user, day, value, fact_key="signed", count=1):
-    MetricFact.objects.create(
-        fact=fact_key, day=day, owner=user, org_unit=user.unit, value=value, count=count
-    )
+    add_rows([(fact_key, user.pk, user.unit_id, day, value, count)])
 
 
 @pytest.fixture

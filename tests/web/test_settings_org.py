@@ -423,13 +423,14 @@ class TestRoles:
         response = login(org.admin).get(reverse("web:roles"))
         roles = response.context["roles"]
         assert [(r.code, r.grants, r.user_count) for r in roles] == [
-            # export, delete, transfer, approve, pool admin, configure, set goals
-            ("rep", [False] * 8, 2),
-            ("team_lead", [True, False, True, True, False, False, True, False], 1),
-            ("manager", [True, True, True, True, True, False, True, True], 0),
-            ("director", [True, True, True, True, True, False, True, True], 1),
-            ("finance", [True, False, False, True, False, False, False, False], 0),
-            ("admin", [True] * 8, 1),
+            # export, delete, transfer, approve, pool admin, configure, set goals, evaluate,
+            # commissions, training
+            ("rep", [False] * 10, 2),
+            ("team_lead", [True, False, True, True, False, False, True, False, False, False], 1),
+            ("manager", [True, True, True, True, True, False, True, True, False, True], 0),
+            ("director", [True, True, True, True, True, False, True, True, True, True], 1),
+            ("finance", [True, False, False, True, False, False, False, False, True, False], 0),
+            ("admin", [True] * 10, 1),
         ]
 
     def test_edit_scope_and_permissions(self, org, login):
