@@ -91,19 +91,25 @@
     });
   }
 
-  /* ---- confirm dialogs: <form data-confirm="text"> ---- */
+  /* ---- confirm dialogs: <form data-confirm="text">, or <button type="submit" data-confirm>
+     (that button only); the button pressed is submitted again after OK, with its name/value ---- */
   var pendingForm = null;
+  var pendingSubmitter = null;
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.matches || !form.matches("form[data-confirm]")) return;
+    if (!form.matches) return;
+    var submitter = event.submitter || null;
+    var asking = submitter && submitter.hasAttribute("data-confirm") ? submitter : (form.matches("form[data-confirm]") ? form : null);
+    if (!asking) return;
     if (form.dataset.confirmed === "1") { form.dataset.confirmed = ""; return; }
     var modalEl = document.getElementById("sd-confirm");
     event.preventDefault();
-    if (!modalEl || !window.bootstrap) { if (window.confirm(form.dataset.confirm)) { form.dataset.confirmed = "1"; form.requestSubmit(); } return; }
+    if (!modalEl || !window.bootstrap) { if (window.confirm(asking.dataset.confirm)) { form.dataset.confirmed = "1"; form.requestSubmit(submitter); } return; }
     pendingForm = form;
-    document.getElementById("sd-confirm-text").textContent = form.dataset.confirm;
+    pendingSubmitter = submitter;
+    document.getElementById("sd-confirm-text").textContent = asking.dataset.confirm;
     var ok = document.getElementById("sd-confirm-ok");
-    ok.className = "btn " + (form.hasAttribute("data-confirm-danger") || /delete|deactivate/i.test(form.action) ? "btn-danger" : "btn-primary");
+    ok.className = "btn " + (asking.hasAttribute("data-confirm-danger") || /delete|deactivate/i.test(form.action) ? "btn-danger" : "btn-primary");
     bootstrap.Modal.getOrCreateInstance(modalEl).show();
   }, true);
   function setupConfirm() {
@@ -112,7 +118,7 @@
     ok.addEventListener("click", function () {
       var modalEl = document.getElementById("sd-confirm");
       bootstrap.Modal.getOrCreateInstance(modalEl).hide();
-      if (pendingForm) { pendingForm.dataset.confirmed = "1"; pendingForm.requestSubmit(); pendingForm = null; }
+      if (pendingForm) { pendingForm.dataset.confirmed = "1"; pendingForm.requestSubmit(pendingSubmitter); pendingForm = null; pendingSubmitter = null; }
     });
   }
 
