@@ -182,4 +182,3 @@ def test_print_button_works_under_the_content_security_policy(org, login, statem
     assert "onclick=" not in html
     assert 'type="button" data-print>' in html
     assert "/static/js/print.js" in html
-
