@@ -272,10 +272,15 @@ def period_locked(kind: str, start: date) -> bool:
     return CommissionPeriodLock.objects.filter(period_kind=kind, period_start=start).exists()
 
 
+SPECIFIC = {OwnerKind.USER: 0, OwnerKind.UNIT: 1, OwnerKind.COMPANY: 2}
+
+
 def _targets(metric: str, start: date, end: date, people: set[int]) -> dict[int, Decimal]:
-    """The rep's target for [start, end]: their month parts of active goals on `metric` inside
-    the period, plus personal goals not decomposed whose whole period lies inside it."""
-    out: dict[int, Decimal] = defaultdict(Decimal)
+    """The rep's target for [start, end] from one goal, the most specific that gives one (a
+    personal goal, else a unit's, else the company's; the newest among equals), so two goals
+    on the same metric never add up: the goal's month parts inside the period, or the whole
+    target of an undecomposed personal goal lying inside it."""
+    found: dict[int, dict[tuple[int, int], Decimal]] = defaultdict(dict)  # rep → (rank, -id) → sum
     live = Q(goal__deleted_at__isnull=True, goal__status=GoalStatus.ACTIVE, goal__metric=metric)
     parts = (
         GoalPart.objects.filter(
@@ -285,30 +290,27 @@ def _targets(metric: str, start: date, end: date, people: set[int]) -> dict[int,
             start__gte=start,
             end__lte=end,
         )
-        .values("owner_user_id")
+        .values("owner_user_id", "goal_id", "goal__owner_kind")
         .annotate(total=Sum("amount"))
         .order_by()
     )
     for row in parts:
         if row["owner_user_id"] in people:
-            out[row["owner_user_id"]] += row["total"]
-    whole = (
-        Goal.objects.filter(
-            metric=metric,
-            status=GoalStatus.ACTIVE,
-            owner_kind=OwnerKind.USER,
-            split_method="",
-            period_start__gte=start,
-            period_end__lte=end,
-        )
-        .values("owner_id")
-        .annotate(total=Sum("target_value"))
-        .order_by()
-    )
-    for row in whole:
-        if row["owner_id"] in people:
-            out[row["owner_id"]] += row["total"]
-    return dict(out)
+            key = (SPECIFIC[row["goal__owner_kind"]], -row["goal_id"])
+            found[row["owner_user_id"]][key] = row["total"]
+    whole = Goal.objects.filter(
+        deleted_at__isnull=True,
+        metric=metric,
+        status=GoalStatus.ACTIVE,
+        owner_kind=OwnerKind.USER,
+        split_method="",
+        period_start__gte=start,
+        period_end__lte=end,
+    ).values_list("owner_id", "id", "target_value")
+    for owner, goal, target in whole:
+        if owner in people:
+            found[owner][(SPECIFIC[OwnerKind.USER], -goal)] = target
+    return {rep: sums[min(sums)] for rep, sums in found.items()}
 
 
 def _contract_shares(contract_filter: Q) -> dict[int, list[tuple[int | None, int]]]:

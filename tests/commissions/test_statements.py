@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from salesdesk.commissions import services
 from salesdesk.commissions.models import CommissionLine, CommissionStatement, StatementStatus
 from salesdesk.core.models import AuditEvent
+from salesdesk.targets.models import Goal
 from salesdesk.tiers.models import Tier, TierMembership
 from tests.commissions.conftest import MARCH, contract, fact, give_back, goal_for, make_plan, pay
 
@@ -242,3 +243,22 @@ def test_quarter_plan_covers_three_months(org, lines):
         Decimal(1),
         Decimal("3.00"),
     )
+
+
+def test_the_most_specific_goal_sets_the_target_and_goals_never_add_up(org, lines):
+    """A company goal's part for the rep (200,000) and the rep's own goal (100,000) on the same
+    metric: the personal one is the target (90 % → the 80 % band), not their sum (30 %)."""
+    company = goal_for(org.rep, "payments_received", "200000")
+    company.owner_kind = "company"
+    company.save(update_fields=["owner_kind"])
+    goal_for(org.rep, "payments_received", "100000")
+    fact(org.rep, "payment", MARCH, "90000")
+    plan = make_plan(org.admin)
+    services.statements_compute(actor=org.admin, plan=plan, day=MARCH)
+    s = CommissionStatement.objects.get(owner=org.rep)
+    assert (s.target, s.attainment, s.band_from) == (Decimal("100000"), Decimal("90.0"), 80)
+    # Without the personal goal the company's part is the target.
+    Goal.objects.filter(owner_kind="user", owner=org.rep).update(status="archived")
+    services.statements_compute(actor=org.admin, plan=plan, day=MARCH)
+    s.refresh_from_db()
+    assert (s.target, s.attainment) == (Decimal("200000"), Decimal("45.0"))
