@@ -80,9 +80,10 @@ def _scoped(model, user, *, deleted: bool):
     return editable_by(qs, user)
 
 
-def record_soft_delete(*, model, pk, actor, request=None) -> models.Model:
-    """Move one record to the recycle bin. Needs the delete permission and write access."""
-    if not actor.has_function("can_delete"):
+def record_soft_delete(*, model, pk, actor, request=None, permitted: bool = False) -> models.Model:
+    """Move one record to the recycle bin. Needs the delete permission (unless the calling
+    service has `permitted` it, e.g. an author discarding their own draft) and write access."""
+    if not permitted and not actor.has_function("can_delete"):
         raise PermissionDenied(_("You do not have permission to delete records."))
     entry = recycle_bin.entry(model._meta.label_lower)
     with transaction.atomic():

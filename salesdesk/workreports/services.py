@@ -8,7 +8,8 @@
 - Anyone who sees a submitted report may comment on it (managers, and the author to reply);
   opening it as someone other than the author marks it read by them.
 - Deleting moves the report to the recycle bin (the recycle bin's rule: the delete permission
-  and write access); a restore that would duplicate a live report is refused.
+  and write access; an author may also discard their own draft); a restore that would duplicate
+  a live report is refused.
 """
 
 from __future__ import annotations
@@ -247,13 +248,30 @@ def workreport_mark_read(*, reader: User, report: WorkReport) -> bool:
     return created
 
 
+def can_discard(report: WorkReport, actor: User) -> bool:
+    """The author may discard their own draft without the delete permission."""
+    return report.owner_id == actor.pk and report.status == ReportStatus.DRAFT
+
+
+def can_delete(report: WorkReport, actor: User) -> bool:
+    return actor.is_active and (actor.has_function("can_delete") or can_discard(report, actor))
+
+
 @transaction.atomic
 def workreport_delete(*, actor: User, report: WorkReport, request=None) -> WorkReport:
-    """Move a report to the recycle bin (the delete permission and write access)."""
+    """Move a report to the recycle bin: with the delete permission and write access, or the
+    author's own draft."""
     _require_active(actor)
-    if selectors.report_detail(actor, report.pk) is None:
+    current = selectors.report_detail(actor, report.pk)
+    if current is None:
         raise WorkReport.DoesNotExist
-    return record_soft_delete(model=WorkReport, pk=report.pk, actor=actor, request=request)
+    return record_soft_delete(
+        model=WorkReport,
+        pk=report.pk,
+        actor=actor,
+        request=request,
+        permitted=can_discard(current, actor),
+    )
 
 
 def workreport_restore(*, actor: User, report: WorkReport, request=None) -> WorkReport:
@@ -262,6 +280,8 @@ def workreport_restore(*, actor: User, report: WorkReport, request=None) -> Work
 
 __all__ = [
     "DuplicateReportError",
+    "can_delete",
+    "can_discard",
     "can_edit",
     "period_label",
     "workreport_comment",

@@ -200,3 +200,19 @@ def test_delete_and_restore(org, reports):
     services.workreport_delete(actor=org.director, report=again)
     services.workreport_restore(actor=org.director, report=report)
     assert WorkReport.objects.filter(pk=report.pk).exists()
+
+
+def test_an_author_discards_their_own_draft_but_nothing_else(org, reports):
+    """Without the delete permission a rep may discard their own draft (to the recycle bin),
+    never a submitted report; a draft stays private (another person cannot even find it)."""
+    with pytest.raises(PermissionDenied):
+        services.workreport_delete(actor=org.rep, report=reports["rep_sub"])
+    with pytest.raises(WorkReport.DoesNotExist):
+        services.workreport_delete(actor=org.lead, report=reports["rep_draft"])
+    assert services.can_delete(reports["rep_draft"], org.rep)
+    assert not services.can_delete(reports["rep_sub"], org.rep)
+    services.workreport_delete(actor=org.rep, report=reports["rep_draft"])
+    assert not WorkReport.objects.filter(pk=reports["rep_draft"].pk).exists()
+    gone = WorkReport.all_objects.get(pk=reports["rep_draft"].pk)
+    assert gone.deleted_by == org.rep
+    assert WorkReport.objects.filter(pk=reports["rep_sub"].pk).exists()

@@ -188,7 +188,7 @@ def workreport_comment(request, report_id: int, payload: CommentIn):
 @router.delete(
     "/work-reports/{int:report_id}",
     response={204: None, **errors(403, 404)},
-    summary="Move a report to the recycle bin (needs the delete permission)",
+    summary="Move a report to the recycle bin (the delete permission, or the author's own draft)",
 )
 def workreport_delete(request, report_id: int):
     actor = request.auth

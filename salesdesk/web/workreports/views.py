@@ -170,7 +170,8 @@ def workreport_detail(request, pk: int):
         "is_author": report.owner_id == user.pk,
         "can_edit": services.can_edit(report, user, manager_commented=manager_commented),
         "can_comment": report.is_submitted and user.is_active,
-        "can_delete": user.has_function("can_delete"),
+        "can_delete": services.can_delete(report, user),
+        "uses_recycle_bin": user.has_function("can_delete"),
     }
     return render(request, "workreports/detail.html", context)
 
