@@ -248,8 +248,10 @@ def commission_plan_update(
 
 
 def commission_plan_delete(*, actor: User, plan: CommissionPlan, request=None) -> CommissionPlan:
-    require_manager(actor)
-    return record_soft_delete(model=CommissionPlan, pk=plan.pk, actor=actor, request=request)
+    require_manager(actor)  # the right to manage plans includes deleting one (to the bin)
+    return record_soft_delete(
+        model=CommissionPlan, pk=plan.pk, actor=actor, request=request, permitted=True
+    )
 
 
 def commission_plan_restore(*, actor: User, plan: CommissionPlan, request=None) -> CommissionPlan:

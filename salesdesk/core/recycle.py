@@ -77,6 +77,10 @@ def _scoped(model, user, *, deleted: bool):
 
     qs = model.all_objects.all()
     qs = qs.filter(deleted_at__isnull=not deleted)
+    if not deleted and getattr(model, "scope_owner_field", None) == "deleted_by":
+        # Configuration (catalogue, schemes, plans, tiers): no owner while live, so the bin's
+        # scope (who deleted it) cannot apply yet; the service checked the configuring right.
+        return qs
     return editable_by(qs, user)
 
 

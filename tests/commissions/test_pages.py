@@ -182,3 +182,16 @@ def test_print_button_works_under_the_content_security_policy(org, login, statem
     assert "onclick=" not in html
     assert 'type="button" data-print>' in html
     assert "/static/js/print.js" in html
+
+
+@pytest.mark.parametrize("who", ["finance", "director"])
+def test_finance_and_directors_delete_plans_they_manage(org, login, plan, finance, who):
+    """Plans are configuration without an owner: a director (unit scope) and finance (no general
+    delete permission) who manage commissions can move one to the recycle bin; a rep cannot."""
+    rep = login(org.rep).post(reverse("web:commission_plan_delete", args=[plan.pk]))
+    assert rep.status_code == 403 and CommissionPlan.objects.filter(pk=plan.pk).exists()
+    user = finance if who == "finance" else org.director
+    answer = login(user).post(reverse("web:commission_plan_delete", args=[plan.pk]))
+    assert answer.status_code == 302
+    assert CommissionPlan.objects.filter(pk=plan.pk).count() == 0
+    assert CommissionPlan.all_objects.get(pk=plan.pk).deleted_by == user
