@@ -142,6 +142,9 @@ def worker(args) -> int:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
+    from salesdesk.core.runtime import tune_gc
+
+    tune_gc()  # as config/wsgi.py does in a serving process
     client = Client()
     client.force_login(admin)
 
