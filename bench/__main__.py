@@ -72,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     name = args.name
     if name == "imports" and args.entity != "customers":
         name = f"imports_{args.entity}"  # bench/results/imports_opportunities.json
-    if name == "pipeline" and args.size and int(args.size) >= 1_000_000:
-        name = "pipeline_1m"  # bench/results/pipeline_1m.json beside the 100k figures
+    if name in ("pipeline", "metrics") and args.size and int(args.size) >= 1_000_000:
+        name = f"{name}_1m"  # bench/results/pipeline_1m.json beside the 100k figures
     emit(name, module.bench(args))
     return 0
 
