@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -40,8 +40,15 @@ from salesdesk.commissions.models import (
     StatementStatus,
 )
 from salesdesk.core.audit import audit_record
-from salesdesk.core.locking import StaleEditError, changes_since, save_versioned
 from salesdesk.core.models import AuditEvent
+from salesdesk.core.records import (
+    create_record,
+    parse_decimal,
+    reject_unknown,
+    require_active,
+    role_as_id,
+    update_record,
+)
 from salesdesk.core.recycle import record_restore, record_soft_delete, recycle_bin
 from salesdesk.metrics.selectors import metric_values
 from salesdesk.metrics.sources import COUNTED, local_day
@@ -91,28 +98,12 @@ def period_locked_message(start: date) -> str:
 
 
 def require_manager(actor: User) -> None:
-    if actor is None or not actor.is_authenticated or not actor.is_active:
-        raise PermissionDenied(_("Your account is not active."))
+    require_active(actor)
     if not can_manage_commissions(actor):
         raise PermissionDenied(_("You do not have permission to manage commissions."))
 
 
-def _check_version(instance, expected_version: int | None) -> None:
-    if expected_version is not None and instance.version != expected_version:
-        raise StaleEditError(instance, changes_since(instance, expected_version))
-
-
 # ---- plans -----------------------------------------------------------------------------------
-
-
-def _decimal(raw: Any, field: str, message: str | None = None) -> Decimal:
-    try:
-        value = Decimal(str(raw).strip())
-    except (InvalidOperation, ValueError, TypeError):
-        raise ValidationError({field: [message or _("Enter a number.")]}) from None
-    if not value.is_finite() or abs(value) >= Decimal("1e12"):
-        raise ValidationError({field: [message or _("Enter a number.")]})
-    return value
 
 
 def _plain(value: Decimal) -> str:
@@ -121,7 +112,7 @@ def _plain(value: Decimal) -> str:
 
 
 def _rate(raw: Any, field: str) -> Decimal:
-    value = _decimal(raw, field)
+    value = parse_decimal(raw, field)
     if value < 0 or value > 100 or value != value.quantize(Decimal("0.001")):
         raise ValidationError(
             {field: [_("A rate is a percentage from 0 to 100 with at most three decimals.")]}
@@ -138,7 +129,7 @@ def _clean_bands(items: Any) -> list[dict[str, str]]:
     for item in items:
         if not isinstance(item, dict) or "from" not in item or "rate" not in item:
             raise ValidationError({"bands": [_("Enter the bands as a list of “from” and “rate”.")]})
-        start = _decimal(item["from"], "bands")
+        start = parse_decimal(item["from"], "bands")
         if start < 0 or start > 10000:
             raise ValidationError({"bands": [_("A band starts at an attainment from 0 %.")]})
         if last is not None and start <= last:
@@ -164,7 +155,7 @@ def _clean_multipliers(items: Any) -> dict[str, str]:
             raise ValidationError(
                 {"line_multipliers": [_("Select a known product line.")]}
             ) from None
-        value = _decimal(raw, "line_multipliers")
+        value = parse_decimal(raw, "line_multipliers")
         if value < 0 or value > 10 or value != value.quantize(Decimal("0.001")):
             raise ValidationError({"line_multipliers": [_("A multiplier is between 0 and 10.")]})
         ids[pk] = value
@@ -197,36 +188,20 @@ def _plan_clean(plan: CommissionPlan) -> None:
     if plan.cap in ("",):
         plan.cap = None
     if plan.cap is not None:
-        cap = _decimal(plan.cap, "cap")
+        cap = parse_decimal(plan.cap, "cap")
         if cap <= 0 or cap != cap.quantize(calc.CENT):
             raise ValidationError({"cap": [_("The cap is an amount above 0, to the cent.")]})
         plan.cap = cap
 
 
-def _unknown(fields) -> None:
-    unknown = set(fields) - set(PLAN_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown commission plan fields: {sorted(unknown)}")
-
-
-def _role_value(data: dict) -> dict:
-    if "role" in data and not isinstance(data["role"], Role):
-        data["role_id"] = data.pop("role")
-    return data
-
-
-@transaction.atomic
 def commission_plan_create(*, actor: User, request=None, **fields: Any) -> CommissionPlan:
     require_manager(actor)
-    _unknown(fields)
-    plan = CommissionPlan(**_role_value(dict(fields)))
-    _plan_clean(plan)
-    plan._history_user = actor
-    plan.save()
-    return plan
+    reject_unknown(fields, PLAN_FIELDS, "commission plan")
+    return create_record(
+        CommissionPlan, actor=actor, fields=fields, clean=_plan_clean, prepare=role_as_id
+    )
 
 
-@transaction.atomic
 def commission_plan_update(
     *,
     actor: User,
@@ -236,15 +211,17 @@ def commission_plan_update(
     **changes: Any,
 ) -> CommissionPlan:
     require_manager(actor)
-    _unknown(changes)
-    current = CommissionPlan.objects.select_for_update().get(pk=plan.pk)
-    _check_version(current, expected_version)
-    for name, value in _role_value(dict(changes)).items():
-        setattr(current, name, value)
-    _plan_clean(current)
-    fields = sorted({*PLAN_FIELDS} - {"role"} | {"role_id"})
-    save_versioned(current, expected_version=current.version, fields=fields, actor=actor)
-    return current
+    reject_unknown(changes, PLAN_FIELDS, "commission plan")
+    return update_record(
+        CommissionPlan,
+        actor=actor,
+        pk=plan.pk,
+        changes=changes,
+        clean=_plan_clean,
+        save_fields=sorted({*PLAN_FIELDS} - {"role"} | {"role_id"}),
+        expected_version=expected_version,
+        prepare=role_as_id,
+    )
 
 
 def commission_plan_delete(*, actor: User, plan: CommissionPlan, request=None) -> CommissionPlan:

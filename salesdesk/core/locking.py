@@ -49,6 +49,12 @@ def changes_since(instance: models.Model, version: int) -> list[dict[str, Any]]:
     return out
 
 
+def check_version(instance: models.Model, expected_version: int | None) -> None:
+    """Refuse a stale edit before validating it (`save_versioned` re-checks it atomically)."""
+    if expected_version is not None and instance.version != expected_version:
+        raise StaleEditError(instance, changes_since(instance, expected_version))
+
+
 def save_versioned(
     instance: models.Model, *, expected_version: int | None, fields: list[str], actor=None
 ) -> models.Model:

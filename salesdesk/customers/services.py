@@ -33,7 +33,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesdesk.core.changes import record_changes
-from salesdesk.core.locking import StaleEditError, changes_since, save_versioned
+from salesdesk.core.locking import check_version, save_versioned
+from salesdesk.core.records import reject_unknown, require_active
 from salesdesk.core.recycle import record_soft_delete, recycle_bin
 from salesdesk.customers.duplicates import DuplicateCustomerError, duplicate_check
 from salesdesk.customers.models import (
@@ -119,15 +120,10 @@ CONTACT_KEY_FIELDS = ("mobile_key", "email_key", "name_pinyin", "name_initials")
 # --- shared checks --------------------------------------------------------------------------
 
 
-def _require_active(actor: User) -> None:
-    if actor is None or not actor.is_authenticated or not actor.is_active:
-        raise PermissionDenied(_("Your account is not active."))
-
-
 def _editable(model: type[models.Model], actor: User, pk: int, *, lock: bool = True):
     """The record for a change: DoesNotExist when out of scope, PermissionDenied when visible
     but read-only. Locks the row (select_for_update) inside the caller's transaction."""
-    _require_active(actor)
+    require_active(actor)
     qs = model._default_manager.all()
     if lock:
         qs = qs.select_for_update()
@@ -137,18 +133,6 @@ def _editable(model: type[models.Model], actor: User, pk: int, *, lock: bool = T
             raise PermissionDenied(_("You may view this record but not change it."))
         raise model.DoesNotExist
     return instance
-
-
-def _check_version(instance, expected_version: int | None) -> None:
-    """Refuse a stale edit before validating it (the save re-checks it atomically)."""
-    if expected_version is not None and instance.version != expected_version:
-        raise StaleEditError(instance, changes_since(instance, expected_version))
-
-
-def _unknown(fields: Iterable[str], allowed: Iterable[str], what: str) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise ValueError(f"unknown {what} fields: {sorted(unknown)}")
 
 
 def _clean_text(value: Any) -> Any:
@@ -251,8 +235,8 @@ def customer_create(
     """Create a customer owned by `owner` (default: the actor) in `org_unit` (default: the
     owner's unit). Raises DuplicateCustomerError when it looks like an existing customer, unless
     `allow_duplicate` — an exact credit-code match always refuses."""
-    _require_active(actor)
-    _unknown(fields, CUSTOMER_FIELDS, "customer")
+    require_active(actor)
+    reject_unknown(fields, CUSTOMER_FIELDS, "customer")
     owner = owner or actor
     if owner.pk != actor.pk:
         _require_transfer(actor)
@@ -313,9 +297,9 @@ def customer_update(
         raise ValidationError(
             {"owner": [_("Transfer the customer to change its owner or org unit.")]}
         )
-    _unknown(changes, CUSTOMER_FIELDS, "customer")
+    reject_unknown(changes, CUSTOMER_FIELDS, "customer")
     current = _editable(Customer, actor, customer.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     if current.purchases_from_contracts:
         _refuse_purchase_edits(current, changes)
     old_keys = {f: getattr(current, f) for f in CUSTOMER_KEY_FIELDS}
@@ -359,7 +343,7 @@ def customer_transfer(
     owner's unit, and the previous owner's open tasks for it move along (with every other
     registered attachment, see customers/handover). Recorded as a Handover and in the field
     history with the reason "transfer"."""
-    _require_active(actor)
+    require_active(actor)
     _require_transfer(actor)
     current = _editable(Customer, actor, customer.pk)
     _assignable_owner(actor, new_owner, "new_owner")
@@ -375,7 +359,7 @@ def customer_transfer(
 
 def customer_delete(*, actor: User, customer: Customer, request=None) -> Customer:
     """Move a customer to the recycle bin (delete permission and write access needed)."""
-    _require_active(actor)
+    require_active(actor)
     return record_soft_delete(model=Customer, pk=customer.pk, actor=actor, request=request)
 
 
@@ -409,7 +393,7 @@ def _demote_primary(customer_id: int, *, keep_pk: int | None = None) -> None:
 def contact_create(*, actor: User, customer: Customer, request=None, **fields: Any) -> Contact:
     """Add a contact. The customer's first contact becomes its primary contact; a new primary
     contact replaces the previous one."""
-    _unknown(fields, CONTACT_FIELDS, "contact")
+    reject_unknown(fields, CONTACT_FIELDS, "contact")
     owner_customer = _editable(Customer, actor, customer.pk)  # locks the customer
     contact = Contact(customer=owner_customer, **fields)
     _contact_clean(contact)
@@ -432,11 +416,11 @@ def contact_update(
     request=None,
     **changes: Any,
 ) -> Contact:
-    _unknown(changes, CONTACT_FIELDS, "contact")
+    reject_unknown(changes, CONTACT_FIELDS, "contact")
     current = _editable(Contact, actor, contact.pk)
     # Lock the customer too: its contacts' primary flags change together.
     Customer.all_objects.select_for_update().filter(pk=current.customer_id).first()
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     for field, value in changes.items():
         setattr(current, field, value)
     _contact_clean(current)
@@ -455,7 +439,7 @@ def contact_update(
 def contact_delete(*, actor: User, contact: Contact, request=None) -> Contact:
     """Move a contact to the recycle bin; when it was the primary contact, the customer's
     longest-standing remaining contact becomes primary."""
-    _require_active(actor)
+    require_active(actor)
     deleted = record_soft_delete(model=Contact, pk=contact.pk, actor=actor, request=request)
     if deleted.is_primary:
         Contact.all_objects.filter(pk=deleted.pk).update(is_primary=False)
@@ -568,7 +552,7 @@ def follow_up_create(
 @transaction.atomic
 def follow_up_delete(*, actor: User, follow_up: FollowUp, request=None) -> FollowUp:
     """Move a follow-up to the recycle bin; the customer's last follow-up time is recomputed."""
-    _require_active(actor)
+    require_active(actor)
     deleted = record_soft_delete(model=FollowUp, pk=follow_up.pk, actor=actor, request=request)
     latest = FollowUp.objects.filter(customer_id=deleted.customer_id).aggregate(
         m=models.Max("occurred_at")
@@ -589,7 +573,7 @@ def task_create(
 ) -> Task:
     """A to-do for `owner` (default: the actor; someone else in the actor's scope otherwise),
     optionally about a customer the actor can see."""
-    _require_active(actor)
+    require_active(actor)
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": [_("Enter a title.")]})
@@ -649,7 +633,7 @@ def task_reopen(*, actor: User, task: Task, request=None) -> Task:
 
 @transaction.atomic
 def task_delete(*, actor: User, task: Task, request=None) -> Task:
-    _require_active(actor)
+    require_active(actor)
     deleted = record_soft_delete(model=Task, pk=task.pk, actor=actor, request=request)
     if deleted.customer_id and deleted.done_at is None:
         _refresh_next_follow_up(deleted.customer_id, task=deleted)
@@ -663,7 +647,7 @@ def task_delete(*, actor: User, task: Task, request=None) -> Task:
 def tag_create(*, actor: User, name: str, category: str = Tag.Category.LABEL, request=None) -> Tag:
     """A new tag. Anyone active may create tags (they are labels, not configuration); an existing
     tag of the same category and name is returned instead of a second one."""
-    _require_active(actor)
+    require_active(actor)
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": [_("Enter a name.")]})

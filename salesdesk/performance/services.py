@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
@@ -30,7 +30,15 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from salesdesk.core.locking import StaleEditError, changes_since, save_versioned
+from salesdesk.core.locking import check_version, save_versioned
+from salesdesk.core.records import (
+    create_record,
+    parse_decimal,
+    reject_unknown,
+    require_active,
+    role_as_id,
+    update_record,
+)
 from salesdesk.core.recycle import record_restore, record_soft_delete, recycle_bin
 from salesdesk.metrics.definitions import METRICS, Direction, Kind
 from salesdesk.metrics.selectors import metric_values
@@ -57,39 +65,19 @@ MAX_CAP = Decimal(1000)
 # ---- access ----------------------------------------------------------------------------------
 
 
-def _active(actor: User) -> None:
-    if actor is None or not actor.is_authenticated or not actor.is_active:
-        raise PermissionDenied(_("Your account is not active."))
-
-
 def require_configure(actor: User) -> None:
-    _active(actor)
+    require_active(actor)
     if not can_configure(actor):
         raise PermissionDenied(_("You do not have permission to change KPI schemes."))
 
 
 def require_evaluator(actor: User) -> None:
-    _active(actor)
+    require_active(actor)
     if not can_evaluate(actor):
         raise PermissionDenied(_("You do not have permission to evaluate performance."))
 
 
-def _check_version(instance, expected_version: int | None) -> None:
-    if expected_version is not None and instance.version != expected_version:
-        raise StaleEditError(instance, changes_since(instance, expected_version))
-
-
 # ---- KPI schemes -----------------------------------------------------------------------------
-
-
-def _decimal(raw: Any, field: str) -> Decimal:
-    try:
-        value = Decimal(str(raw).strip())
-    except (InvalidOperation, ValueError, TypeError):
-        raise ValidationError({field: [_("Enter a number.")]}) from None
-    if not value.is_finite() or abs(value) >= Decimal("1e12"):
-        raise ValidationError({field: [_("Enter a number.")]})
-    return value
 
 
 def _clean_metrics(items: Any) -> list[dict[str, str]]:
@@ -103,7 +91,7 @@ def _clean_metrics(items: Any) -> list[dict[str, str]]:
         if key in seen:
             raise ValidationError({"metrics": [_("Each metric can be weighted once.")]})
         seen.add(key)
-        weight = _decimal(item.get("weight"), "metrics")
+        weight = parse_decimal(item.get("weight"), "metrics")
         if weight <= 0 or weight > 100 or weight != weight.quantize(scoring.CENT):
             raise ValidationError(
                 {"metrics": [_("A weight is a percentage above 0 and at most 100.")]}
@@ -118,7 +106,7 @@ def _clean_metrics(items: Any) -> list[dict[str, str]]:
                 raise ValidationError(
                     {"metrics": [_("Enter a target for “%(metric)s”.") % {"metric": key}]}
                 )
-            target = _decimal(item["target"], "metrics")
+            target = parse_decimal(item["target"], "metrics")
             if target <= 0:
                 raise ValidationError({"metrics": [_("A target must be above 0.")]})
         out.append(
@@ -148,7 +136,7 @@ def _clean_bands(bands: Any, cap: Decimal) -> dict[str, str]:
     for grade in scoring.BAND_GRADES:
         if bands.get(grade) in (None, ""):
             raise ValidationError({"grade_bands": [_("Enter the lowest total of every grade.")]})
-        values.append(_decimal(bands[grade], "grade_bands"))
+        values.append(parse_decimal(bands[grade], "grade_bands"))
     if values[-1] < 0 or any(a <= b for a, b in pairwise(values)):
         raise ValidationError(
             {"grade_bands": [_("Grade bands must fall from S to C (S > A > B > C ≥ 0).")]}
@@ -170,7 +158,7 @@ def _scheme_clean(scheme: KpiScheme) -> None:
         raise ValidationError({"tier_id": [_("Select a sales tier.")]})
     if scheme.period_kind not in PeriodKind.values:
         raise ValidationError({"period_kind": [_("Select a valid period.")]})
-    cap = _decimal(scheme.cap, "cap")
+    cap = parse_decimal(scheme.cap, "cap")
     if cap < 100 or cap > MAX_CAP:
         raise ValidationError({"cap": [_("The cap is between 100 and 1000.")]})
     scheme.cap = scoring.q(cap)
@@ -187,43 +175,29 @@ def _live_tier(tier_id) -> bool:
         return False
 
 
-def _unknown(fields) -> None:
-    unknown = set(fields) - set(SCHEME_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown KPI scheme fields: {sorted(unknown)}")
-
-
-def _role_value(data: dict) -> dict:
-    if "role" in data and not isinstance(data["role"], Role):
-        data["role_id"] = data.pop("role")
-    return data
-
-
-@transaction.atomic
 def kpi_scheme_create(*, actor: User, request=None, **fields: Any) -> KpiScheme:
     require_configure(actor)
-    _unknown(fields)
-    scheme = KpiScheme(**_role_value(dict(fields)))
-    _scheme_clean(scheme)
-    scheme._history_user = actor
-    scheme.save()
-    return scheme
+    reject_unknown(fields, SCHEME_FIELDS, "KPI scheme")
+    return create_record(
+        KpiScheme, actor=actor, fields=fields, clean=_scheme_clean, prepare=role_as_id
+    )
 
 
-@transaction.atomic
 def kpi_scheme_update(
     *, actor: User, scheme: KpiScheme, expected_version: int | None = None, request=None, **changes
 ) -> KpiScheme:
     require_configure(actor)
-    _unknown(changes)
-    current = KpiScheme.objects.select_for_update().get(pk=scheme.pk)
-    _check_version(current, expected_version)
-    for name, value in _role_value(dict(changes)).items():
-        setattr(current, name, value)
-    _scheme_clean(current)
-    fields = sorted({*SCHEME_FIELDS} - {"role"} | {"role_id"})
-    save_versioned(current, expected_version=current.version, fields=fields, actor=actor)
-    return current
+    reject_unknown(changes, SCHEME_FIELDS, "KPI scheme")
+    return update_record(
+        KpiScheme,
+        actor=actor,
+        pk=scheme.pk,
+        changes=changes,
+        clean=_scheme_clean,
+        save_fields=sorted({*SCHEME_FIELDS} - {"role"} | {"role_id"}),
+        expected_version=expected_version,
+        prepare=role_as_id,
+    )
 
 
 def kpi_scheme_delete(*, actor: User, scheme: KpiScheme, request=None) -> KpiScheme:
@@ -445,7 +419,7 @@ def _changeable(actor: User, pk: int) -> Scorecard:
 
 def _move(actor, scorecard, expected_version, source: str, target: str, message: str):
     card = _changeable(actor, scorecard.pk)
-    _check_version(card, expected_version)
+    check_version(card, expected_version)
     if card.status != source:
         raise ValidationError({"status": [message]})
     card.status = target
@@ -517,7 +491,7 @@ def scorecard_feedback(
     request=None,
 ) -> Scorecard:
     card = _changeable(actor, scorecard.pk)
-    _check_version(card, expected_version)
+    check_version(card, expected_version)
     if card.status == ScorecardStatus.LOCKED:
         raise ValidationError({"feedback": [_("A locked scorecard cannot be changed.")]})
     text = (feedback or "").strip()

@@ -24,7 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesdesk.core.changes import record_changes
-from salesdesk.core.locking import StaleEditError, changes_since, save_versioned
+from salesdesk.core.locking import StaleEditError, changes_since, check_version, save_versioned
+from salesdesk.core.records import reject_unknown, require_active
 from salesdesk.core.recycle import record_restore, record_soft_delete, recycle_bin
 from salesdesk.customers.models import Contact, Customer
 from salesdesk.org.models import User
@@ -74,19 +75,14 @@ OPPORTUNITY_FIELDS = (
 # --- shared checks --------------------------------------------------------------------------
 
 
-def _require_active(actor: User) -> None:
-    if actor is None or not actor.is_authenticated or not actor.is_active:
-        raise PermissionDenied(_("Your account is not active."))
-
-
 def _require_configure(actor: User) -> None:
-    _require_active(actor)
+    require_active(actor)
     if not can_configure(actor):
         raise PermissionDenied(_("You do not have permission to configure pipelines."))
 
 
 def _editable_opportunity(actor: User, pk: int) -> Opportunity:
-    _require_active(actor)
+    require_active(actor)
     # No join in the locking query: on PostgreSQL a concurrent move changes stage_id, and the
     # re-check after the lock wait would compare it with the old joined stage row (no match).
     qs = Opportunity.objects.select_for_update()
@@ -96,17 +92,6 @@ def _editable_opportunity(actor: User, pk: int) -> Opportunity:
             raise PermissionDenied(_("You may view this record but not change it."))
         raise Opportunity.DoesNotExist
     return instance
-
-
-def _check_version(instance, expected_version: int | None) -> None:
-    if expected_version is not None and instance.version != expected_version:
-        raise StaleEditError(instance, changes_since(instance, expected_version))
-
-
-def _unknown(fields: Iterable[str], allowed: Iterable[str], what: str) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise ValueError(f"unknown {what} fields: {sorted(unknown)}")
 
 
 # --- stage events and summaries ---------------------------------------------------------------
@@ -299,8 +284,8 @@ def opportunity_create(
     """Create an open opportunity for a customer the actor may see, in `stage` (default: the
     pipeline's first open stage) of `pipeline` (default: the default pipeline). `amount` defaults
     to the sum of the product lines."""
-    _require_active(actor)
-    _unknown(fields, OPPORTUNITY_FIELDS, "opportunity")
+    require_active(actor)
+    reject_unknown(fields, OPPORTUNITY_FIELDS, "opportunity")
     if customer is None or not visible_to(Customer.objects.filter(pk=customer.pk), actor).exists():
         raise ValidationError({"customer": [_("Select a valid customer.")]})
     owner = owner or actor
@@ -357,9 +342,9 @@ def opportunity_update(
 ) -> Opportunity:
     """Change fields (and, when given, the product lines) of an opportunity. With the lines, an
     empty `amount` becomes their sum (as on create)."""
-    _unknown(changes, OPPORTUNITY_FIELDS, "opportunity")
+    reject_unknown(changes, OPPORTUNITY_FIELDS, "opportunity")
     current = _editable_opportunity(actor, opportunity.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     items = _line_items(products) if products is not None else None
     if items is not None and "amount" in changes and changes["amount"] in (None, ""):
         changes["amount"] = sum((i.line_amount for i in items), Decimal("0"))
@@ -410,7 +395,7 @@ def _save_move(opp: Opportunity, *, expected_version: int, actor: User, fields: 
 
 def _locked(actor: User, opportunity: Opportunity, expected_version: int | None) -> Opportunity:
     current = _editable_opportunity(actor, opportunity.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     return current
 
 
@@ -607,12 +592,12 @@ def opportunity_delete(*, actor: User, opportunity: Opportunity, request=None) -
     """Move an opportunity to the recycle bin (delete permission and write access needed). Its
     stage history leaves the summaries until it is restored (the recycle bin calls
     `summaries.remove_deal` / `restore_deal`)."""
-    _require_active(actor)
+    require_active(actor)
     return record_soft_delete(model=Opportunity, pk=opportunity.pk, actor=actor, request=request)
 
 
 def opportunity_restore(*, actor: User, opportunity: Opportunity, request=None) -> Opportunity:
-    _require_active(actor)
+    require_active(actor)
     return record_restore(model=Opportunity, pk=opportunity.pk, actor=actor, request=request)
 
 
@@ -651,7 +636,7 @@ def pipeline_create(
     """Create a pipeline, with stages when given (else a won and an after-sales stage only
     would be useless: give at least one open stage and one won stage)."""
     _require_configure(actor)
-    _unknown(fields, PIPELINE_FIELDS, "pipeline")
+    reject_unknown(fields, PIPELINE_FIELDS, "pipeline")
     pipeline = Pipeline()
     _clean_named(pipeline, fields)
     if "sort_order" not in fields:
@@ -668,9 +653,9 @@ def pipeline_update(
     *, actor: User, pipeline: Pipeline, expected_version: int | None = None, **changes: Any
 ) -> Pipeline:
     _require_configure(actor)
-    _unknown(changes, PIPELINE_FIELDS, "pipeline")
+    reject_unknown(changes, PIPELINE_FIELDS, "pipeline")
     current = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     _clean_named(current, changes)
     save_versioned(current, expected_version=current.version, fields=list(changes))
     _one_default(current)
@@ -705,7 +690,7 @@ def stage_create(*, actor: User, pipeline: Pipeline, **fields: Any) -> Stage:
     """Add a stage at the end of the pipeline (before its won and after-sales stages when it is
     an open stage)."""
     _require_configure(actor)
-    _unknown(fields, STAGE_FIELDS, "stage")
+    reject_unknown(fields, STAGE_FIELDS, "stage")
     Pipeline.objects.select_for_update().filter(pk=pipeline.pk).first()
     stage = Stage(pipeline=pipeline)
     _clean_named(stage, fields)
@@ -736,7 +721,7 @@ def stage_update(*, actor: User, stage: Stage, **changes: Any) -> Stage:
     """Rename a stage or change its probability, stale threshold or flags. A stage holding deals
     keeps its won/after-sales flags (changing them would make those deals' status wrong)."""
     _require_configure(actor)
-    _unknown(changes, STAGE_FIELDS, "stage")
+    reject_unknown(changes, STAGE_FIELDS, "stage")
     current = Stage.objects.select_for_update().get(pk=stage.pk)
     flags_before = (current.is_won, current.is_after_sales)
     _clean_named(current, changes)
@@ -838,7 +823,7 @@ def stage_delete(*, actor: User, stage: Stage) -> None:
 @transaction.atomic
 def reason_create(*, actor: User, kind: str, **fields: Any) -> Reason:
     _require_configure(actor)
-    _unknown(fields, REASON_FIELDS, "reason")
+    reject_unknown(fields, REASON_FIELDS, "reason")
     if kind not in Reason.Kind.values:
         raise ValidationError({"kind": [_("Select a valid choice.")]})
     reason = Reason(kind=kind)
@@ -850,7 +835,7 @@ def reason_create(*, actor: User, kind: str, **fields: Any) -> Reason:
 @transaction.atomic
 def reason_update(*, actor: User, reason: Reason, **changes: Any) -> Reason:
     _require_configure(actor)
-    _unknown(changes, REASON_FIELDS, "reason")
+    reject_unknown(changes, REASON_FIELDS, "reason")
     current = Reason.objects.select_for_update().get(pk=reason.pk)
     _clean_named(current, changes)
     current.save()

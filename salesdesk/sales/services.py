@@ -16,7 +16,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from salesdesk.core.locking import StaleEditError, changes_since, save_versioned
+from salesdesk.core.locking import check_version, save_versioned
+from salesdesk.core.records import reject_unknown
 from salesdesk.core.recycle import record_soft_delete, recycle_bin
 from salesdesk.org.models import User
 from salesdesk.org.permissions import can_configure
@@ -69,17 +70,6 @@ def require_configure(actor: User) -> None:
         raise PermissionDenied(_("You do not have permission to change the product catalogue."))
 
 
-def _unknown(fields: Iterable[str], allowed: Iterable[str]) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise ValueError(f"unknown fields: {sorted(unknown)}")
-
-
-def _check_version(instance, expected_version: int | None) -> None:
-    if expected_version is not None and instance.version != expected_version:
-        raise StaleEditError(instance, changes_since(instance, expected_version))
-
-
 def _strip(instance, fields) -> None:
     for name in fields:
         value = getattr(instance, name, None)
@@ -121,7 +111,7 @@ def _line_clean(line: ProductLine) -> None:
 @transaction.atomic
 def product_line_create(*, actor: User, request=None, **fields: Any) -> ProductLine:
     require_configure(actor)
-    _unknown(fields, PRODUCT_LINE_FIELDS)
+    reject_unknown(fields, PRODUCT_LINE_FIELDS)
     line = ProductLine(**fields)
     _line_clean(line)
     line.save()
@@ -133,9 +123,9 @@ def product_line_update(
     *, actor: User, line: ProductLine, expected_version: int | None = None, request=None, **changes
 ) -> ProductLine:
     require_configure(actor)
-    _unknown(changes, PRODUCT_LINE_FIELDS)
+    reject_unknown(changes, PRODUCT_LINE_FIELDS)
     current = ProductLine.objects.select_for_update().get(pk=line.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     for name, value in changes.items():
         setattr(current, name, value)
     _line_clean(current)
@@ -173,7 +163,7 @@ def _product_clean(product: Product) -> None:
 @transaction.atomic
 def product_create(*, actor: User, request=None, **fields: Any) -> Product:
     require_configure(actor)
-    _unknown(fields, PRODUCT_FIELDS)
+    reject_unknown(fields, PRODUCT_FIELDS)
     product = Product(**fields)
     _product_clean(product)
     product._history_user = actor
@@ -186,9 +176,9 @@ def product_update(
     *, actor: User, product: Product, expected_version: int | None = None, request=None, **changes
 ) -> Product:
     require_configure(actor)
-    _unknown(changes, PRODUCT_FIELDS)
+    reject_unknown(changes, PRODUCT_FIELDS)
     current = Product.objects.select_for_update().get(pk=product.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     for name, value in changes.items():
         setattr(current, name, value)
     _product_clean(current)
@@ -239,7 +229,7 @@ def price_list_create(
     *, actor: User, items: Iterable[dict] = (), request=None, **fields: Any
 ) -> PriceList:
     require_configure(actor)
-    _unknown(fields, PRICE_LIST_FIELDS)
+    reject_unknown(fields, PRICE_LIST_FIELDS)
     price_list = PriceList(**fields)
     _price_list_clean(price_list)
     rows = _items(items)
@@ -263,9 +253,9 @@ def price_list_update(
 ) -> PriceList:
     """Change the header and, when `items` is given, replace the items."""
     require_configure(actor)
-    _unknown(changes, PRICE_LIST_FIELDS)
+    reject_unknown(changes, PRICE_LIST_FIELDS)
     current = PriceList.objects.select_for_update().get(pk=price_list.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     for name, value in changes.items():
         setattr(current, name, value)
     _price_list_clean(current)
@@ -323,7 +313,7 @@ def _channel_clean(channel: Channel) -> None:
 @transaction.atomic
 def channel_create(*, actor: User, request=None, **fields: Any) -> Channel:
     require_configure(actor)
-    _unknown(fields, CHANNEL_FIELDS)
+    reject_unknown(fields, CHANNEL_FIELDS)
     channel = Channel(**fields)
     _channel_clean(channel)
     channel.save()
@@ -335,9 +325,9 @@ def channel_update(
     *, actor: User, channel: Channel, expected_version: int | None = None, request=None, **changes
 ) -> Channel:
     require_configure(actor)
-    _unknown(changes, CHANNEL_FIELDS)
+    reject_unknown(changes, CHANNEL_FIELDS)
     current = Channel.objects.select_for_update().get(pk=channel.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     for name, value in changes.items():
         setattr(current, name, value)
     _channel_clean(current)
@@ -368,7 +358,7 @@ def _partner_clean(partner: Partner) -> None:
 @transaction.atomic
 def partner_create(*, actor: User, request=None, **fields: Any) -> Partner:
     require_configure(actor)
-    _unknown(fields, PARTNER_FIELDS)
+    reject_unknown(fields, PARTNER_FIELDS)
     partner = Partner(**fields)
     _partner_clean(partner)
     partner._history_user = actor
@@ -381,9 +371,9 @@ def partner_update(
     *, actor: User, partner: Partner, expected_version: int | None = None, request=None, **changes
 ) -> Partner:
     require_configure(actor)
-    _unknown(changes, PARTNER_FIELDS)
+    reject_unknown(changes, PARTNER_FIELDS)
     current = Partner.objects.select_for_update().get(pk=partner.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     for name, value in changes.items():
         setattr(current, name, value)
     _partner_clean(current)

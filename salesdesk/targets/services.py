@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from salesdesk.core import workdays
 from salesdesk.core.bulk import insert_text_rows, reserve_ids
-from salesdesk.core.locking import StaleEditError, changes_since, save_versioned
+from salesdesk.core.locking import check_version, save_versioned
 from salesdesk.core.recycle import record_restore, record_soft_delete, recycle_bin
 from salesdesk.org.models import OrgUnit, User
 from salesdesk.org.permissions import can_manage_goals
@@ -91,11 +91,6 @@ def _editable(actor: User, pk: int, *, lock: bool = True) -> Goal:
             raise PermissionDenied(_("You may view this goal but not change it."))
         raise Goal.DoesNotExist
     return goal
-
-
-def _check_version(goal: Goal, expected_version: int | None) -> None:
-    if expected_version is not None and goal.version != expected_version:
-        raise StaleEditError(goal, changes_since(goal, expected_version))
 
 
 # ---- values ----------------------------------------------------------------------------------
@@ -274,7 +269,7 @@ def goal_update(
     if unknown:
         raise ValueError(f"unknown goal fields: {sorted(unknown)}")
     current = _editable(actor, goal.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     data = dict(changes)
     period_or_owner = {"period_kind", "year", "quarter", "month", "period_start", "period_end"}
     period_or_owner |= {"owner_kind", "unit", "user"}
@@ -576,7 +571,7 @@ def goal_decompose(
     custom) and over quarters, months, ISO-week pieces and working days (`seasonality`): the old
     parts are replaced in the same transaction."""
     current = _editable(actor, goal.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     if method not in SplitMethod.values:
         raise ValidationError({"method": [_("Select a valid method.")]})
     if seasonality not in Seasonality.values:
@@ -723,7 +718,7 @@ def part_set_amount(
     confirms by sending the new total as `confirm_total`. The parts below are re-split in
     proportion. Ratios and scores: the part and those below it take the value."""
     current = _editable(actor, goal.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     if not current.is_decomposed:
         raise ValidationError(_("Decompose the goal first."))
     info = METRICS[current.metric]
@@ -867,7 +862,7 @@ def goal_rebalance(
     weight), leavers keep their past days only, joiners get parts. The unit's totals stay.
     Returns the number of units rebalanced."""
     current = _editable(actor, goal.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     from_date = from_date or timezone.localdate()
     needs = rebalance_needs(current, from_date)
     if not needs:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,7 +29,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from salesdesk.core.locking import StaleEditError, changes_since, save_versioned
+from salesdesk.core.records import (
+    create_record,
+    parse_decimal,
+    reject_unknown,
+    require_active,
+    update_record,
+)
 from salesdesk.core.recycle import record_restore, record_soft_delete, recycle_bin
 from salesdesk.metrics.definitions import METRICS
 from salesdesk.metrics.selectors import metric_values
@@ -73,39 +79,19 @@ recycle_bin.register(Tier, can_delete=_can_delete)
 # ---- access ----------------------------------------------------------------------------------
 
 
-def _active(actor: User) -> None:
-    if actor is None or not actor.is_authenticated or not actor.is_active:
-        raise PermissionDenied(_("Your account is not active."))
-
-
 def require_configure(actor: User) -> None:
-    _active(actor)
+    require_active(actor)
     if not can_configure(actor):
         raise PermissionDenied(_("You do not have permission to change sales tiers."))
 
 
 def require_evaluator(actor: User) -> None:
-    _active(actor)
+    require_active(actor)
     if not can_evaluate(actor):
         raise PermissionDenied(_("You do not have permission to assign sales tiers."))
 
 
-def _check_version(instance, expected_version: int | None) -> None:
-    if expected_version is not None and instance.version != expected_version:
-        raise StaleEditError(instance, changes_since(instance, expected_version))
-
-
 # ---- tier definitions ------------------------------------------------------------------------
-
-
-def _decimal(raw: Any, field: str) -> Decimal:
-    try:
-        value = Decimal(str(raw).strip())
-    except (InvalidOperation, ValueError, TypeError):
-        raise ValidationError({field: [_("Enter a number.")]}) from None
-    if not value.is_finite() or abs(value) >= Decimal("1e12"):
-        raise ValidationError({field: [_("Enter a number.")]})
-    return value
 
 
 def clean_criteria(items: Any) -> list[dict[str, Any]]:
@@ -137,7 +123,7 @@ def clean_criteria(items: Any) -> list[dict[str, Any]]:
         seen.add(key)
         if item.get("min") in (None, ""):
             raise ValidationError({"criteria": [_("Enter a minimum for every criterion.")]})
-        minimum = _decimal(item["min"], "criteria")
+        minimum = parse_decimal(item["min"], "criteria")
         if minimum < 0:
             raise ValidationError({"criteria": [_("A minimum cannot be negative.")]})
         out.append({"metric": item["metric"], "window_months": window, "min": str(minimum)})
@@ -173,13 +159,13 @@ def _tier_clean(tier: Tier) -> None:
     if quota < 0 or quota > 1_000_000:
         raise ValidationError({"customer_quota": [_("Enter a quota of zero or more.")]})
     tier.customer_quota = quota
-    multiplier = _decimal(tier.target_multiplier, "target_multiplier")
+    multiplier = parse_decimal(tier.target_multiplier, "target_multiplier")
     if multiplier <= 0 or multiplier > 100 or multiplier != multiplier.quantize(Decimal("0.001")):
         raise ValidationError(
             {"target_multiplier": [_("The multiplier is above 0 and at most 100.")]}
         )
     tier.target_multiplier = multiplier
-    rate = _decimal(tier.commission_rate, "commission_rate")
+    rate = parse_decimal(tier.commission_rate, "commission_rate")
     if rate < 0 or rate > 100 or rate != rate.quantize(Decimal("0.001")):
         raise ValidationError({"commission_rate": [_("The rate is a percentage from 0 to 100.")]})
     tier.commission_rate = rate
@@ -187,38 +173,26 @@ def _tier_clean(tier: Tier) -> None:
     tier.is_active = bool(tier.is_active)
 
 
-def _unknown(fields) -> None:
-    unknown = set(fields) - set(TIER_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown tier fields: {sorted(unknown)}")
-
-
-@transaction.atomic
 def tier_create(*, actor: User, request=None, **fields: Any) -> Tier:
     require_configure(actor)
-    _unknown(fields)
-    tier = Tier(**fields)
-    _tier_clean(tier)
-    tier._history_user = actor
-    tier.save()
-    return tier
+    reject_unknown(fields, TIER_FIELDS, "tier")
+    return create_record(Tier, actor=actor, fields=fields, clean=_tier_clean)
 
 
-@transaction.atomic
 def tier_update(
     *, actor: User, tier: Tier, expected_version: int | None = None, request=None, **changes
 ) -> Tier:
     require_configure(actor)
-    _unknown(changes)
-    current = Tier.objects.select_for_update().filter(pk=tier.pk, deleted_at__isnull=True).first()
-    if current is None:
-        raise Tier.DoesNotExist
-    _check_version(current, expected_version)
-    for name, value in changes.items():
-        setattr(current, name, value)
-    _tier_clean(current)
-    save_versioned(current, expected_version=current.version, fields=list(TIER_FIELDS), actor=actor)
-    return current
+    reject_unknown(changes, TIER_FIELDS, "tier")
+    return update_record(
+        Tier,
+        actor=actor,
+        pk=tier.pk,
+        changes=changes,
+        clean=_tier_clean,
+        save_fields=TIER_FIELDS,
+        expected_version=expected_version,
+    )
 
 
 def tier_delete(*, actor: User, tier: Tier, request=None) -> Tier:

@@ -21,8 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesdesk.core.audit import audit_record
-from salesdesk.core.locking import StaleEditError, changes_since, save_versioned
+from salesdesk.core.locking import check_version, save_versioned
 from salesdesk.core.models import AuditEvent
+from salesdesk.core.records import reject_unknown
 from salesdesk.core.recycle import record_restore, recycle_bin
 from salesdesk.org.models import OrgUnit, User
 from salesdesk.org.permissions import can_manage_training
@@ -67,17 +68,6 @@ def _require_program(actor: User, program: TrainingProgram) -> None:
         raise PermissionDenied(_("This program belongs to a unit outside your scope."))
 
 
-def _check_version(instance, expected_version: int | None) -> None:
-    if expected_version is not None and instance.version != expected_version:
-        raise StaleEditError(instance, changes_since(instance, expected_version))
-
-
-def _unknown(fields, allowed) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise ValueError(f"unknown fields: {sorted(unknown)}")
-
-
 # ---- programs --------------------------------------------------------------------------------
 
 
@@ -110,7 +100,7 @@ def _unit_value(data: dict) -> dict:
 @transaction.atomic
 def program_create(*, actor: User, request=None, **fields: Any) -> TrainingProgram:
     require_manager(actor)
-    _unknown(fields, PROGRAM_FIELDS)
+    reject_unknown(fields, PROGRAM_FIELDS)
     program = TrainingProgram(created_by=actor, **_unit_value(dict(fields)))
     _program_clean(actor, program)
     program._history_user = actor
@@ -128,9 +118,9 @@ def program_update(
     **changes: Any,
 ) -> TrainingProgram:
     _require_program(actor, program)
-    _unknown(changes, PROGRAM_FIELDS)
+    reject_unknown(changes, PROGRAM_FIELDS)
     current = TrainingProgram.objects.select_for_update().get(pk=program.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     for name, value in _unit_value(dict(changes)).items():
         setattr(current, name, value)
     _program_clean(actor, current)
@@ -214,7 +204,7 @@ def session_create(
     *, actor: User, program: TrainingProgram, request=None, **fields: Any
 ) -> TrainingSession:
     _require_program(actor, program)
-    _unknown(fields, SESSION_FIELDS)
+    reject_unknown(fields, SESSION_FIELDS)
     session = TrainingSession(program=program, **_trainer_value(dict(fields)))
     _session_clean(session)
     session.save()
@@ -231,9 +221,9 @@ def session_update(
     **changes: Any,
 ) -> TrainingSession:
     _require_program(actor, session.program)
-    _unknown(changes, SESSION_FIELDS)
+    reject_unknown(changes, SESSION_FIELDS)
     current = TrainingSession.objects.select_for_update().get(pk=session.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     for name, value in _trainer_value(dict(changes)).items():
         setattr(current, name, value)
     _session_clean(current)

@@ -21,9 +21,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from salesdesk.core.locking import save_versioned
+from salesdesk.core.locking import check_version, save_versioned
+from salesdesk.core.records import require_active
 from salesdesk.core.recycle import record_restore, record_soft_delete, recycle_bin
-from salesdesk.customers.services import _check_version, _require_active
 from salesdesk.org.models import User
 from salesdesk.workreports import selectors
 from salesdesk.workreports.models import (
@@ -79,7 +79,7 @@ def _live_duplicate(owner_id: int, kind: str, start: date, exclude_pk=None) -> W
 def _own_report(actor: User, pk: int, *, lock: bool = True) -> WorkReport:
     """The actor's own report for a change: DoesNotExist when they cannot see it,
     PermissionDenied when they see it but are not its author."""
-    _require_active(actor)
+    require_active(actor)
     report = selectors.report_detail(actor, pk, lock=lock)
     if report is None:
         raise WorkReport.DoesNotExist
@@ -130,7 +130,7 @@ def workreport_create(
 ) -> WorkReport:
     """Start (and optionally submit) the actor's report of `kind` for the period holding `day`
     (default today)."""
-    _require_active(actor)
+    require_active(actor)
     errors: dict[str, list[str]] = {}
     if kind not in ReportKind.values:
         raise ValidationError({"kind": [_("Select a valid choice.")]})
@@ -178,7 +178,7 @@ def workreport_update(
 ) -> WorkReport:
     """Change plan and/or summary (the author only, while editable); `submit` also submits."""
     current = _own_report(actor, report.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     if not can_edit(current, actor):
         raise PermissionDenied(
             _("This report has been commented on by a manager and can no longer be changed.")
@@ -223,7 +223,7 @@ def workreport_comment(
     *, actor: User, report: WorkReport, text: str, request=None
 ) -> WorkReportComment:
     """Comment on a submitted report the actor can see (a manager; the author may reply)."""
-    _require_active(actor)
+    require_active(actor)
     current = selectors.report_detail(actor, report.pk)
     if current is None:
         raise WorkReport.DoesNotExist
@@ -261,7 +261,7 @@ def can_delete(report: WorkReport, actor: User) -> bool:
 def workreport_delete(*, actor: User, report: WorkReport, request=None) -> WorkReport:
     """Move a report to the recycle bin: with the delete permission and write access, or the
     author's own draft."""
-    _require_active(actor)
+    require_active(actor)
     current = selectors.report_detail(actor, report.pk)
     if current is None:
         raise WorkReport.DoesNotExist

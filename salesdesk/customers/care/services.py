@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salesdesk.core.records import require_active
 from salesdesk.customers.care.models import (
     CareReminder,
     GreetingLanguage,
@@ -33,7 +34,6 @@ from salesdesk.customers.care.models import (
     Occasion,
 )
 from salesdesk.customers.models import Contact, Customer
-from salesdesk.customers.services import _require_active
 from salesdesk.org.models import User
 from salesdesk.org.permissions import can_configure
 from salesdesk.org.scoping import editable_by, visible_to
@@ -253,7 +253,7 @@ def greeting_language_code(language: str | None) -> str:
 
 
 def _handle(*, actor: User, reminder: CareReminder, status: str) -> CareReminder:
-    _require_active(actor)
+    require_active(actor)
     current = (
         editable_by(CareReminder.objects.select_for_update(), actor).filter(pk=reminder.pk).first()
     )
@@ -287,7 +287,7 @@ def greeting_template_update(
     *, actor: User, template: GreetingTemplate, subject: str, body: str, request=None
 ) -> GreetingTemplate:
     """Change a greeting (configuration: needs `can_configure`). Placeholders must be known."""
-    _require_active(actor)
+    require_active(actor)
     if not can_configure(actor):
         raise PermissionDenied(_("You do not have permission to change settings."))
     subject = (subject or "").strip()

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesdesk.core.changes import record_changes
-from salesdesk.core.locking import save_versioned
+from salesdesk.core.locking import check_version, save_versioned
+from salesdesk.core.records import require_active
 from salesdesk.core.recycle import record_soft_delete, recycle_bin
 from salesdesk.customers.feedback.models import (
     OPEN_STATUSES,
@@ -30,12 +31,7 @@ from salesdesk.customers.feedback.models import (
     TicketType,
 )
 from salesdesk.customers.models import Contact, Customer
-from salesdesk.customers.services import (
-    _assignable_owner,
-    _check_version,
-    _editable,
-    _require_active,
-)
+from salesdesk.customers.services import _assignable_owner, _editable
 from salesdesk.org.models import User
 
 recycle_bin.register(FeedbackTicket)
@@ -180,7 +176,7 @@ def feedback_ticket_update(
     if unknown:
         raise ValueError(f"unknown ticket fields: {sorted(unknown)}")
     current = _editable(FeedbackTicket, actor, ticket.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     fields = list(changes)
     for field, value in changes.items():
         setattr(current, field, value)
@@ -202,5 +198,5 @@ def feedback_ticket_update(
 @transaction.atomic
 def feedback_ticket_delete(*, actor: User, ticket: FeedbackTicket, request=None) -> FeedbackTicket:
     """Move a ticket to the recycle bin (needs the delete permission)."""
-    _require_active(actor)
+    require_active(actor)
     return record_soft_delete(model=FeedbackTicket, pk=ticket.pk, actor=actor, request=request)

@@ -22,6 +22,7 @@ from salesdesk.core.audit import audit_record
 from salesdesk.core.changes import record_changes
 from salesdesk.core.locking import save_versioned
 from salesdesk.core.models import AuditEvent, Notification
+from salesdesk.core.records import require_active
 from salesdesk.core.recycle import recycle_bin
 from salesdesk.customers.handover import attachments as _attachments  # noqa: F401 - registers
 from salesdesk.customers.handover.models import CustomerMerge, Handover, HandoverItem
@@ -33,7 +34,6 @@ from salesdesk.customers.services import (
     _assignable_owner,
     _customer_clean,
     _editable,
-    _require_active,
     _require_transfer,
 )
 from salesdesk.org.models import FunctionPermission, User
@@ -229,7 +229,7 @@ def handover_create(
     or several reps. Needs the transfer permission, every customer editable by the actor and
     owned by `from_user`, and active receivers in the actor's scope. Open tasks of `from_user`
     about them move to the new owners, as do the other registered attachments."""
-    _require_active(actor)
+    require_active(actor)
     _require_transfer(actor)
     if not visible_to(User.objects.filter(pk=from_user.pk), actor).exists():
         raise ValidationError({"from_user": [_("Select a valid user.")]})
@@ -317,7 +317,7 @@ def handover_preview(
 ) -> dict[str, Any]:
     """What `handover_create` would do, without doing it: receivers with their customer counts
     (before/after) and the attachments that would come along. Raises the same errors."""
-    _require_active(actor)
+    require_active(actor)
     _require_transfer(actor)
     if not visible_to(User.objects.filter(pk=from_user.pk), actor).exists():
         raise ValidationError({"from_user": [_("Select a valid user.")]})
@@ -423,7 +423,7 @@ def customer_merge(
     (a versioned edit), every registered attachment moves over, the source goes to the recycle
     bin (not restorable) and the merge is recorded and audited. Needs the delete permission and
     write access to both customers."""
-    _require_active(actor)
+    require_active(actor)
     if not actor.has_function(FunctionPermission.DELETE):
         raise PermissionDenied(_("You do not have permission to merge customers."))
     if source.pk == target.pk:

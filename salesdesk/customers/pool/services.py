@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from salesdesk.core.audit import audit_record
 from salesdesk.core.changes import record_changes
 from salesdesk.core.models import AuditEvent
+from salesdesk.core.records import require_active
 from salesdesk.customers.models import Customer, CustomerLevel, Task
 from salesdesk.customers.pool.models import Pool, PoolEvent, PoolRule
 from salesdesk.customers.pool.selectors import (
@@ -62,13 +63,8 @@ def _setup_changed() -> None:
     transaction.on_commit(forget_setup)
 
 
-def _require_active(actor: User) -> None:
-    if actor is None or not actor.is_authenticated or not actor.is_active:
-        raise PermissionDenied(_("Your account is not active."))
-
-
 def _require_pool_admin(actor: User) -> None:
-    _require_active(actor)
+    require_active(actor)
     if not can_admin_pools(actor):
         raise PermissionDenied(_("You do not have permission to administer public pools."))
 
@@ -171,7 +167,7 @@ def _already_claimed() -> ValidationError:
 @transaction.atomic
 def pool_claim(*, actor: User, customer: Customer, request=None) -> Customer:
     """Claim a pool customer: the actor becomes its owner (and its unit the actor's unit)."""
-    _require_active(actor)
+    require_active(actor)
     if actor.unit_id is None:
         raise ValidationError({"customer": [_("You do not belong to an org unit.")]})
     # Serialise this user's claims: limit and quota are checked one claim after another.
@@ -219,7 +215,7 @@ def pool_assign(
 ) -> list[Customer]:
     """Hand pool customers to a user in the actor's scope (managers: transfer or pool-admin
     permission). All or nothing: a customer no longer in the pool refuses the whole batch."""
-    _require_active(actor)
+    require_active(actor)
     if not can_assign_from_pool(actor):
         raise PermissionDenied(_("You do not have permission to assign pool customers."))
     if not is_member(actor, pool) and not can_admin_pools(actor):
@@ -288,7 +284,7 @@ def _close_open_tasks(customer_id: int, now) -> int:
 def pool_return(*, actor: User, customer: Customer, reason: str, request=None) -> Customer:
     """Return an owned customer to its pool (the owner, or a manager who may change the customer
     and transfer). A reason is required."""
-    _require_active(actor)
+    require_active(actor)
     reason = (reason or "").strip()
     owned = Customer.objects.select_for_update().filter(owner__isnull=False)
     current = editable_by(owned, actor).filter(pk=customer.pk).first()

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from salesdesk.core.audit import audit_record
 from salesdesk.core.locking import StaleEditError, changes_since, save_versioned
 from salesdesk.core.models import AuditEvent
+from salesdesk.core.records import require_active
 from salesdesk.core.recycle import recycle_bin
 from salesdesk.customers.segments.criteria import clean_criteria
 from salesdesk.customers.segments.models import Segment, SegmentVisibility
@@ -32,11 +33,6 @@ from salesdesk.org.models import OrgUnit, User
 recycle_bin.register(Segment)
 
 SEGMENT_FIELDS = ("name", "description", "criteria", "visibility")
-
-
-def _require_active(actor: User) -> None:
-    if actor is None or not actor.is_authenticated or not actor.is_active:
-        raise PermissionDenied(_("Your account is not active."))
 
 
 def _clean(*, actor: User, segment: Segment) -> None:
@@ -88,7 +84,7 @@ def segment_create(
     request=None,
 ) -> Segment:
     """A new segment owned by the actor."""
-    _require_active(actor)
+    require_active(actor)
     segment = Segment(
         owner=actor,
         org_unit=_home_unit(actor),
@@ -114,7 +110,7 @@ def segment_create(
 def _managed(actor: User, pk: int, *, lock: bool = True) -> Segment:
     """The segment for a change: DoesNotExist when the actor cannot see it, PermissionDenied
     when they can see it but may not change it."""
-    _require_active(actor)
+    require_active(actor)
     qs = Segment.objects.all()
     if lock:
         qs = qs.select_for_update()

@@ -19,8 +19,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salesdesk.core.records import require_active
 from salesdesk.customers.models import Customer
-from salesdesk.customers.services import _editable, _require_active
+from salesdesk.customers.services import _editable
 from salesdesk.customers.visits.models import ReturnVisit, VisitKind, VisitPolicy
 from salesdesk.org.models import User
 from salesdesk.org.permissions import can_configure
@@ -177,7 +178,7 @@ def visit_policy_update(
 ) -> VisitPolicy:
     """Change a level's visit interval (configuration: needs `can_configure`); that level's
     customers get their new due dates at once."""
-    _require_active(actor)
+    require_active(actor)
     if not can_configure(actor):
         raise PermissionDenied(_("You do not have permission to change settings."))
     if interval_days is not None and not (

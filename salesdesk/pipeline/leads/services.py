@@ -28,7 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesdesk.core.audit import audit_record
-from salesdesk.core.locking import StaleEditError, changes_since, save_versioned
+from salesdesk.core.locking import check_version, save_versioned
+from salesdesk.core.records import reject_unknown, require_active
 from salesdesk.core.recycle import record_restore, record_soft_delete, recycle_bin
 from salesdesk.customers.duplicates import DuplicateHit, duplicate_check, mask_name, mask_person
 from salesdesk.customers.models import Contact, Customer
@@ -81,11 +82,6 @@ ASSIGN_POOL = "pool"
 # --- checks ---------------------------------------------------------------------------------
 
 
-def _require_active(actor: User) -> None:
-    if actor is None or not actor.is_authenticated or not actor.is_active:
-        raise PermissionDenied(_("Your account is not active."))
-
-
 def _require_assign(actor: User) -> None:
     if not (
         actor.has_function(FunctionPermission.TRANSFER)
@@ -96,7 +92,7 @@ def _require_assign(actor: User) -> None:
 
 def _editable_lead(actor: User, pk: int) -> Lead:
     """The lead locked for a change. A pool lead the actor may claim is editable too."""
-    _require_active(actor)
+    require_active(actor)
     qs = Lead.objects.select_for_update()
     instance = editable_by(qs, actor).filter(pk=pk).first()
     if instance is None:
@@ -108,17 +104,6 @@ def _editable_lead(actor: User, pk: int) -> Lead:
             raise PermissionDenied(_("You may view this record but not change it."))
         raise Lead.DoesNotExist
     return instance
-
-
-def _check_version(instance, expected_version: int | None) -> None:
-    if expected_version is not None and instance.version != expected_version:
-        raise StaleEditError(instance, changes_since(instance, expected_version))
-
-
-def _unknown(fields: Iterable[str], allowed: Iterable[str], what: str) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise ValueError(f"unknown {what} fields: {sorted(unknown)}")
 
 
 def _assignable_user(actor: User, user: User, field: str = "owner") -> User:
@@ -281,10 +266,10 @@ def _rule_clean(rule: LeadAssignmentRule) -> None:
 
 @transaction.atomic
 def assignment_rule_create(*, actor: User, **fields: Any) -> LeadAssignmentRule:
-    _require_active(actor)
+    require_active(actor)
     if not can_configure(actor):
         raise PermissionDenied(_("You do not have permission to configure lead assignment."))
-    _unknown(fields, RULE_FIELDS, "rule")
+    reject_unknown(fields, RULE_FIELDS, "rule")
     rule = LeadAssignmentRule(**fields)
     _rule_clean(rule)
     rule.save()
@@ -296,10 +281,10 @@ def assignment_rule_create(*, actor: User, **fields: Any) -> LeadAssignmentRule:
 def assignment_rule_update(
     *, actor: User, rule: LeadAssignmentRule, **changes: Any
 ) -> LeadAssignmentRule:
-    _require_active(actor)
+    require_active(actor)
     if not can_configure(actor):
         raise PermissionDenied(_("You do not have permission to configure lead assignment."))
-    _unknown(changes, RULE_FIELDS, "rule")
+    reject_unknown(changes, RULE_FIELDS, "rule")
     current = LeadAssignmentRule.objects.select_for_update().get(pk=rule.pk)
     for name, value in changes.items():
         setattr(current, name, value)
@@ -311,7 +296,7 @@ def assignment_rule_update(
 
 @transaction.atomic
 def assignment_rule_delete(*, actor: User, rule: LeadAssignmentRule) -> None:
-    _require_active(actor)
+    require_active(actor)
     if not can_configure(actor):
         raise PermissionDenied(_("You do not have permission to configure lead assignment."))
     audit_record(kind="lead_rule_deleted", actor=actor, target=rule)
@@ -338,8 +323,8 @@ def lead_create(
     pool-admin permission); else by `assign`: "me" (the actor), "rules" (first matching rule,
     else the pool), "pool" (the lead pool of `org_unit`, default the actor's unit).
     Raises DuplicateLeadError when it looks like a customer or open lead (unless allowed)."""
-    _require_active(actor)
-    _unknown(fields, LEAD_FIELDS, "lead")
+    require_active(actor)
+    reject_unknown(fields, LEAD_FIELDS, "lead")
     if assign not in (ASSIGN_ME, ASSIGN_RULES, ASSIGN_POOL):
         raise ValueError(f"unknown assignment {assign!r}")
     lead = Lead(**fields)
@@ -394,9 +379,9 @@ def lead_update(
     **changes: Any,
 ) -> Lead:
     """Change fields of an open lead. Converted leads are read-only."""
-    _unknown(changes, LEAD_FIELDS, "lead")
+    reject_unknown(changes, LEAD_FIELDS, "lead")
     current = _editable_lead(actor, lead.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     if current.is_converted:
         raise ValidationError({"status": [_("A converted lead cannot be changed.")]})
     for name, value in changes.items():
@@ -434,7 +419,7 @@ def lead_set_status(
     """new → contacted → qualified; any open status → disqualified (a reason is required);
     disqualified → new (reopened)."""
     current = _editable_lead(actor, lead.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     if status not in _TRANSITIONS.get(current.status, set()):
         raise ValidationError({"status": [_("This status change is not allowed.")]})
     reason = (reason or "").strip()
@@ -453,7 +438,7 @@ def lead_set_status(
 
 def lead_claim(*, actor: User, lead: Lead, request=None) -> Lead:
     """Take a lead from the pool: one conditional UPDATE, so of concurrent claimers one wins."""
-    _require_active(actor)
+    require_active(actor)
     if actor.unit_id is None:
         raise ValidationError({"owner": [_("This user does not belong to an org unit.")]})
     now = timezone.now()
@@ -485,7 +470,7 @@ def lead_assign(
 ) -> int:
     """Assign leads the actor may change to `owner` (None: back to the pool of their unit).
     Needs the transfer or pool-admin permission. Returns the number assigned."""
-    _require_active(actor)
+    require_active(actor)
     _require_assign(actor)
     if owner is not None:
         _assignable_user(actor, owner)
@@ -525,12 +510,12 @@ def lead_assign(
 
 
 def lead_delete(*, actor: User, lead: Lead, request=None) -> Lead:
-    _require_active(actor)
+    require_active(actor)
     return record_soft_delete(model=Lead, pk=lead.pk, actor=actor, request=request)
 
 
 def lead_restore(*, actor: User, lead: Lead, request=None) -> Lead:
-    _require_active(actor)
+    require_active(actor)
     return record_restore(model=Lead, pk=lead.pk, actor=actor, request=request)
 
 
@@ -569,7 +554,7 @@ def lead_convert(
     from salesdesk.pipeline import services as pipeline_services
 
     current = _editable_lead(actor, lead.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     if current.is_converted:
         raise ValidationError({"status": [_("This lead has already been converted.")]})
     if current.status == LeadStatus.DISQUALIFIED:

@@ -32,8 +32,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from salesdesk.core.locking import StaleEditError, changes_since, save_versioned
+from salesdesk.core.locking import StaleEditError, changes_since, check_version, save_versioned
 from salesdesk.core.models import Notification
+from salesdesk.core.records import require_active
 from salesdesk.core.recycle import record_soft_delete, recycle_bin
 from salesdesk.customers.models import Customer
 from salesdesk.org.models import FunctionPermission, Role, User
@@ -74,15 +75,10 @@ recycle_bin.register(Contract, can_delete=_contract_deletable)
 # --- shared checks ----------------------------------------------------------------------------
 
 
-def _require_active(actor: User) -> None:
-    if actor is None or not actor.is_authenticated or not actor.is_active:
-        raise PermissionDenied(_("Your account is not active."))
-
-
 def _editable(actor: User, pk: int) -> Contract:
     """The contract, locked for this transaction; DoesNotExist when out of scope,
     PermissionDenied when visible but read-only."""
-    _require_active(actor)
+    require_active(actor)
     contract = editable_by(Contract.objects.select_for_update(), actor).filter(pk=pk).first()
     if contract is None:
         if visible_to(Contract.objects.filter(pk=pk), actor).exists():
@@ -92,17 +88,12 @@ def _editable(actor: User, pk: int) -> Contract:
 
 
 def _visible(actor: User, pk: int, *, lock: bool = True) -> Contract:
-    _require_active(actor)
+    require_active(actor)
     qs = Contract.objects.select_for_update() if lock else Contract.objects.all()
     contract = visible_to(qs, actor).filter(pk=pk).first()
     if contract is None:
         raise Contract.DoesNotExist
     return contract
-
-
-def _check_version(contract: Contract, expected_version: int | None) -> None:
-    if expected_version is not None and contract.version != expected_version:
-        raise StaleEditError(contract, changes_since(contract, expected_version))
 
 
 def _decimal(value: Any, field: str, *, places: str = "0.01") -> Decimal:
@@ -261,7 +252,7 @@ def contract_create(
     customer; `owner` (default the actor) other than the actor needs the transfer permission.
     `opportunity`: the won opportunity of the same customer it comes from (see
     `contract_create_from_opportunity`)."""
-    _require_active(actor)
+    require_active(actor)
     if opportunity is not None:
         _check_opportunity(actor, opportunity, customer)
     if not editable_by(
@@ -385,7 +376,7 @@ def contract_update(
     if unknown:
         raise ValueError(f"unknown contract fields: {sorted(unknown)}")
     current = _editable(actor, contract.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     if current.status == ContractStatus.IN_APPROVAL:
         raise ValidationError(_("The contract is in approval: recall it to change it."))
     if current.status in (ContractStatus.COMPLETED, ContractStatus.VOID):
@@ -427,7 +418,7 @@ def contract_delete(*, actor: User, contract: Contract, request=None) -> Contrac
 
 
 def _require_configure(actor: User) -> None:
-    _require_active(actor)
+    require_active(actor)
     if not can_configure(actor):
         raise PermissionDenied(_("You do not have permission to change settings."))
 
@@ -833,7 +824,7 @@ def _require_closer(actor: User) -> None:
 def contract_complete(
     *, actor: User, contract: Contract, comment: str = "", request=None
 ) -> Contract:
-    _require_active(actor)
+    require_active(actor)
     _require_closer(actor)
     current = _editable(actor, contract.pk)
     if current.status != ContractStatus.ACTIVE:
@@ -856,7 +847,7 @@ def contract_void(*, actor: User, contract: Contract, reason: str, request=None)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("Give a reason for voiding the contract.")]})
-    _require_active(actor)
+    require_active(actor)
     _require_closer(actor)
     current = _editable(actor, contract.pk)
     if current.status not in (ContractStatus.DRAFT, ContractStatus.ACTIVE):

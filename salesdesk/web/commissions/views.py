@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from salesdesk.commissions import selectors, services
@@ -29,8 +30,9 @@ from salesdesk.org.models import DataScope, FunctionPermission, Role
 from salesdesk.org.permissions import can_manage_commissions
 from salesdesk.web.access import require
 from salesdesk.web.commissions.forms import CommissionPlanForm
-from salesdesk.web.forms import apply_service_error, errors_to_messages, save_through_service
+from salesdesk.web.forms import errors_to_messages
 from salesdesk.web.pagination import paginate, query_without
+from salesdesk.web.records import RecordPages
 
 
 def _int(value) -> int | None:
@@ -55,74 +57,35 @@ def plan_list(request):
     return render(request, "commissions/plans.html", {"plans": list(selectors.plans())})
 
 
-def _plan_page(request, form, *, plan=None, conflict=None):
-    delete_url = ""
-    if plan is not None and request.user.has_function(FunctionPermission.DELETE):
-        delete_url = reverse("web:commission_plan_delete", args=[plan.pk])
-    return render(
-        request,
-        "commissions/plan_form.html",
-        {"form": form, "plan": plan, "conflict": conflict, "delete_url": delete_url},
-        status=409 if conflict else (422 if form.errors else 200),
-    )
+PLANS = RecordPages(
+    form=CommissionPlanForm,
+    template="commissions/plan_form.html",
+    name="plan",
+    url="web:commission_plan",
+    get=selectors.plan,
+    create=services.commission_plan_create,
+    update=lambda record, **kw: services.commission_plan_update(plan=record, **kw),
+    delete=lambda record, **kw: services.commission_plan_delete(plan=record, **kw),
+    created=gettext_lazy("Commission plan “%(name)s” created."),
+    saved=gettext_lazy("Commission plan saved."),
+    initial={"is_active": True, "add_tier_rate": True, "base_rate": 0},
+)
 
 
 @require(can_manage_commissions)
 def plan_create(request):
-    form = CommissionPlanForm(
-        request.POST or None,
-        initial={"is_active": True, "add_tier_rate": True, "base_rate": 0},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            plan = services.commission_plan_create(
-                actor=request.user, request=request, **form.service_fields()
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            apply_service_error(form, exc)
-        else:
-            messages.success(request, _("Commission plan “%(name)s” created.") % {"name": plan})
-            return redirect("web:commission_plan_list")
-    return _plan_page(request, form)
+    return PLANS.create_view(request)
 
 
 @require(can_manage_commissions)
 def plan_edit(request, pk: int):
-    plan = selectors.plan(pk)
-    if plan is None:
-        raise Http404
-    form = CommissionPlanForm(request.POST or None, initial=CommissionPlanForm.initial_from(plan))
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        saved, conflict = save_through_service(
-            form,
-            lambda: services.commission_plan_update(
-                actor=request.user,
-                plan=plan,
-                expected_version=form.cleaned_data["version"],
-                request=request,
-                **form.service_fields(),
-            ),
-        )
-        if saved:
-            messages.success(request, _("Commission plan saved."))
-            return redirect("web:commission_plan_list")
-    return _plan_page(request, form, plan=plan, conflict=conflict)
+    return PLANS.edit_view(request, pk)
 
 
 @require_POST
 @require(can_manage_commissions)
 def plan_delete(request, pk: int):
-    plan = selectors.plan(pk)
-    if plan is None:
-        raise Http404
-    try:
-        services.commission_plan_delete(actor=request.user, plan=plan, request=request)
-    except (ValidationError, PermissionDenied) as exc:
-        errors_to_messages(request, exc)
-        return redirect("web:commission_plan_edit", plan.pk)
-    messages.success(request, _("“%(name)s” moved to the recycle bin.") % {"name": plan.name})
-    return redirect("web:commission_plan_list")
+    return PLANS.delete_view(request, pk)
 
 
 # ---- statements ------------------------------------------------------------------------------

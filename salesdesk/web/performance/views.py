@@ -20,18 +20,19 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from salesdesk.core.locking import StaleEditError
 from salesdesk.metrics.definitions import METRICS
-from salesdesk.org.models import FunctionPermission
 from salesdesk.org.permissions import can_configure, can_evaluate
 from salesdesk.performance import periods, selectors, services
 from salesdesk.performance.models import Scorecard, ScorecardStatus, SubjectKind
 from salesdesk.web.access import require
-from salesdesk.web.forms import apply_service_error, errors_to_messages, save_through_service
+from salesdesk.web.forms import errors_to_messages
 from salesdesk.web.pagination import paginate, query_without
 from salesdesk.web.performance.forms import FeedbackForm, KpiSchemeForm
+from salesdesk.web.records import RecordPages
 
 
 def _int(value) -> int | None:
@@ -65,71 +66,35 @@ def scheme_list(request):
     return render(request, "performance/schemes.html", {"schemes": schemes})
 
 
-def _scheme_form_page(request, form, *, scheme=None, conflict=None):
-    delete_url = ""
-    if scheme is not None and request.user.has_function(FunctionPermission.DELETE):
-        delete_url = reverse("web:kpi_scheme_delete", args=[scheme.pk])
-    return render(
-        request,
-        "performance/scheme_form.html",
-        {"form": form, "scheme": scheme, "conflict": conflict, "delete_url": delete_url},
-        status=409 if conflict else (422 if form.errors else 200),
-    )
+SCHEMES = RecordPages(
+    form=KpiSchemeForm,
+    template="performance/scheme_form.html",
+    name="scheme",
+    url="web:kpi_scheme",
+    get=selectors.kpi_scheme,
+    create=services.kpi_scheme_create,
+    update=lambda record, **kw: services.kpi_scheme_update(scheme=record, **kw),
+    delete=lambda record, **kw: services.kpi_scheme_delete(scheme=record, **kw),
+    created=gettext_lazy("KPI scheme “%(name)s” created."),
+    saved=gettext_lazy("KPI scheme saved."),
+    initial={"cap": 120, "is_active": True},
+)
 
 
 @require(can_configure)
 def scheme_create(request):
-    form = KpiSchemeForm(request.POST or None, initial={"cap": 120, "is_active": True})
-    if request.method == "POST" and form.is_valid():
-        try:
-            scheme = services.kpi_scheme_create(
-                actor=request.user, request=request, **form.service_fields()
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            apply_service_error(form, exc)
-        else:
-            messages.success(request, _("KPI scheme “%(name)s” created.") % {"name": scheme})
-            return redirect("web:kpi_scheme_list")
-    return _scheme_form_page(request, form)
+    return SCHEMES.create_view(request)
 
 
 @require(can_configure)
 def scheme_edit(request, pk: int):
-    scheme = selectors.kpi_scheme(pk)
-    if scheme is None:
-        raise Http404
-    form = KpiSchemeForm(request.POST or None, initial=KpiSchemeForm.initial_from(scheme))
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        saved, conflict = save_through_service(
-            form,
-            lambda: services.kpi_scheme_update(
-                actor=request.user,
-                scheme=scheme,
-                expected_version=form.cleaned_data["version"],
-                request=request,
-                **form.service_fields(),
-            ),
-        )
-        if saved:
-            messages.success(request, _("KPI scheme saved."))
-            return redirect("web:kpi_scheme_list")
-    return _scheme_form_page(request, form, scheme=scheme, conflict=conflict)
+    return SCHEMES.edit_view(request, pk)
 
 
 @require_POST
 @require(can_configure)
 def scheme_delete(request, pk: int):
-    scheme = selectors.kpi_scheme(pk)
-    if scheme is None:
-        raise Http404
-    try:
-        services.kpi_scheme_delete(actor=request.user, scheme=scheme, request=request)
-    except (ValidationError, PermissionDenied) as exc:
-        errors_to_messages(request, exc)
-        return redirect("web:kpi_scheme_edit", scheme.pk)
-    messages.success(request, _("“%(name)s” moved to the recycle bin.") % {"name": scheme.name})
-    return redirect("web:kpi_scheme_list")
+    return SCHEMES.delete_view(request, pk)
 
 
 # ---- evaluations -----------------------------------------------------------------------------

@@ -18,15 +18,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from salesdesk.metrics.definitions import METRICS
-from salesdesk.org.models import FunctionPermission, User
+from salesdesk.org.models import User
 from salesdesk.org.permissions import can_configure, can_evaluate
 from salesdesk.tiers import selectors, services
 from salesdesk.tiers.models import ProposalStatus, TierProposal
 from salesdesk.web.access import require
-from salesdesk.web.forms import apply_service_error, errors_to_messages, save_through_service
+from salesdesk.web.forms import errors_to_messages
+from salesdesk.web.records import RecordPages
 from salesdesk.web.tiers.forms import AssignForm, TierForm
 
 
@@ -55,71 +57,34 @@ def tier_list(request):
     return render(request, "tiers/tiers.html", {"tiers": tiers})
 
 
-def _form_page(request, form, *, tier=None, conflict=None):
-    delete_url = ""
-    if tier is not None and request.user.has_function(FunctionPermission.DELETE):
-        delete_url = reverse("web:tier_delete", args=[tier.pk])
-    return render(
-        request,
-        "tiers/tier_form.html",
-        {"form": form, "tier": tier, "conflict": conflict, "delete_url": delete_url},
-        status=409 if conflict else (422 if form.errors else 200),
-    )
+TIERS = RecordPages(
+    form=TierForm,
+    template="tiers/tier_form.html",
+    name="tier",
+    url="web:tier",
+    get=selectors.tier_detail,
+    create=services.tier_create,
+    update=lambda record, **kw: services.tier_update(tier=record, **kw),
+    delete=lambda record, **kw: services.tier_delete(tier=record, **kw),
+    created=gettext_lazy("Sales tier “%(name)s” created."),
+    saved=gettext_lazy("Sales tier saved."),
+)
 
 
 @require(can_configure)
 def tier_create(request):
-    form = TierForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            tier = services.tier_create(
-                actor=request.user, request=request, **form.service_fields()
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            apply_service_error(form, exc)
-        else:
-            messages.success(request, _("Sales tier “%(name)s” created.") % {"name": tier})
-            return redirect("web:tier_list")
-    return _form_page(request, form)
+    return TIERS.create_view(request)
 
 
 @require(can_configure)
 def tier_edit(request, pk: int):
-    tier = selectors.tier_detail(pk)
-    if tier is None:
-        raise Http404
-    form = TierForm(request.POST or None, initial=TierForm.initial_from(tier))
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        saved, conflict = save_through_service(
-            form,
-            lambda: services.tier_update(
-                actor=request.user,
-                tier=tier,
-                expected_version=form.cleaned_data["version"],
-                request=request,
-                **form.service_fields(),
-            ),
-        )
-        if saved:
-            messages.success(request, _("Sales tier saved."))
-            return redirect("web:tier_list")
-    return _form_page(request, form, tier=tier, conflict=conflict)
+    return TIERS.edit_view(request, pk)
 
 
 @require_POST
 @require(can_configure)
 def tier_delete(request, pk: int):
-    tier = selectors.tier_detail(pk)
-    if tier is None:
-        raise Http404
-    try:
-        services.tier_delete(actor=request.user, tier=tier, request=request)
-    except (ValidationError, PermissionDenied) as exc:
-        errors_to_messages(request, exc)
-        return redirect("web:tier_edit", tier.pk)
-    messages.success(request, _("“%(name)s” moved to the recycle bin.") % {"name": tier.name})
-    return redirect("web:tier_list")
+    return TIERS.delete_view(request, pk)
 
 
 # ---- people and their tiers ------------------------------------------------------------------
