@@ -36,6 +36,17 @@ def kpi_schemes(*, active: bool | None = None) -> QuerySet[KpiScheme]:
     return qs
 
 
+def scheme_tier_names(schemes: list[KpiScheme]) -> dict[int, str]:
+    """{tier id: name} of the tiers the schemes apply to (one query; a deleted tier too, so a
+    scheme left pointing at it still says which)."""
+    from salesdesk.tiers.models import Tier
+
+    ids = {s.tier_id for s in schemes if s.tier_id is not None}
+    if not ids:
+        return {}
+    return dict(Tier.all_objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
 def kpi_scheme(pk: int) -> KpiScheme | None:
     return kpi_schemes().filter(pk=pk).first()
 

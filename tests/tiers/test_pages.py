@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
+from django.urls import reverse
 
+from salesdesk.org.models import Role
+from salesdesk.performance import services as perf_services
 from salesdesk.tiers import services
 from salesdesk.tiers.models import Tier, TierMembership, TierProposal
+from tests.performance.conftest import SCHEME
 from tests.tiers.conftest import MARCH, fact
 
 pytestmark = pytest.mark.django_db
@@ -178,3 +183,21 @@ def test_kpi_scheme_form_saves_the_tier(org, tiers, login):
     bad = admin.post("/settings/kpi-schemes/new/", {**data, "tier_id": "99999"})
     assert bad.status_code == 422
     assert KpiScheme.objects.count() == 1
+
+
+def test_the_kpi_scheme_list_says_which_tier_each_scheme_is_for(org, tiers, login):
+    rep_role = Role.objects.get(code="rep").pk
+    perf_services.kpi_scheme_create(actor=org.admin, role=rep_role, **SCHEME)
+    perf_services.kpi_scheme_create(
+        actor=org.admin, role=rep_role, tier_id=tiers["gold"].pk, **{**SCHEME, "name": "Gold"}
+    )
+    page = login(org.admin).get(reverse("web:kpi_scheme_list")).content.decode()
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    rows = [
+        [
+            re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+    assert {row[0]: row[2] for row in rows} == {SCHEME["name"]: "Every tier", "Gold": "金牌"}

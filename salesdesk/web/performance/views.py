@@ -59,7 +59,9 @@ def _version(request) -> int | None:
 @require(can_configure)
 def scheme_list(request):
     schemes = list(selectors.kpi_schemes())
+    tier_names = selectors.scheme_tier_names(schemes)
     for scheme in schemes:
+        scheme.tier_name = tier_names.get(scheme.tier_id, "")
         scheme.metric_labels = [
             (selectors.metric_label(i["metric"]), i["weight"]) for i in scheme.metrics
         ]
