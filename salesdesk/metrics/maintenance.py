@@ -23,8 +23,10 @@ class MetricFactsListener:
     ) -> None:
         if not ids or not sources.tracks(model):
             return
-        after = sources.contributions(model, ids)
-        sources.write(after.minus(before) if before is not None else after)
+        if before is None:  # created rows (core.changes: `created`, nothing before)
+            sources.write(sources.contributions(model, ids, created=True))
+            return
+        sources.write(sources.contributions(model, ids).minus(before))
 
 
 record_changes.register("metrics", MetricFactsListener())

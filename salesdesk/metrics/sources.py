@@ -202,11 +202,17 @@ def tracks(model: type[models.Model]) -> bool:
     return model._meta.label_lower in TRACKED
 
 
-def contributions(model: type[models.Model], ids: Iterable[int], using: str = "default") -> Facts:
-    """The facts the rows `ids` of `model` (and what hangs off them) make now."""
+def contributions(
+    model: type[models.Model], ids: Iterable[int], using: str = "default", *, created: bool = False
+) -> Facts:
+    """The facts the rows `ids` of `model` (and what hangs off them) make now. For rows just
+    inserted (`created`) only their own: nothing could hang off them before they existed, and
+    what is attached afterwards is announced by its own writer."""
     facts = Facts()
     ids = list(ids)
     for source, lookup in TRACKED.get(model._meta.label_lower, ()):
+        if created and lookup != "pk__in":
+            continue
         for start in range(0, len(ids), 5000):
             source(facts, Q(**{lookup: ids[start : start + 5000]}), using)
     return facts
