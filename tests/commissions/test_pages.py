@@ -4,13 +4,18 @@ pinned query count of the list."""
 
 from __future__ import annotations
 
+import csv as csvlib
+import io
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from python_calamine import CalamineWorkbook
 
 from salesdesk.commissions import services
 from salesdesk.commissions.models import CommissionPlan, CommissionStatement
+from salesdesk.core.models import AuditEvent
 from salesdesk.org.models import Role
 from tests.commissions.conftest import MARCH, contract, make_customer, pay
 
@@ -78,6 +83,27 @@ def test_csv_is_formula_escaped(org, login, statements):
     text = body.content.decode("utf-8-sig")
     assert "'=HYPERLINK" in text
     assert "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
+
+
+def test_the_statement_as_excel_has_the_csv_cells_formula_escaped(org, login, statements):
+    client = login(org.rep)
+    url = reverse("web:commission_csv", args=[statements["rep"].pk])
+    csv_rows = list(csvlib.reader(io.StringIO(client.get(url).content.decode("utf-8-sig"))))
+    response = client.get(url + "?format=xlsx")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    book = CalamineWorkbook.from_filelike(io.BytesIO(response.content))
+    sheet = book.get_sheet_by_index(0).to_python()
+    as_text = [["" if c == "" else str(c) for c in row] for row in sheet]
+    assert len(as_text) == len(csv_rows) > 2
+    assert as_text[0] == csv_rows[0]
+    assert any(cell.startswith("'=HYPERLINK") for row in as_text for cell in row)
+    assert not any(cell.startswith("=") for row in as_text for cell in row)
+    kinds = AuditEvent.objects.filter(kind=AuditEvent.Kind.EXPORT).order_by("pk")
+    assert [e.data["format"] for e in kinds] == ["csv", "xlsx"]
+    other = reverse("web:commission_csv", args=[statements["other_rep"].pk])
+    assert client.get(other + "?format=xlsx").status_code == 404
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.EXPORT).count() == 2
 
 
 def test_reps_cannot_compute_lock_or_edit_plans(org, login, statements, plan):

@@ -25,7 +25,7 @@ from salesdesk.commissions import selectors, services
 from salesdesk.commissions.models import PeriodKind, StatementStatus
 from salesdesk.core.audit import audit_record
 from salesdesk.core.models import AuditEvent
-from salesdesk.imports.exporters import csv_bytes
+from salesdesk.imports.exporters import csv_bytes, xlsx_bytes
 from salesdesk.org.models import DataScope, FunctionPermission, Role
 from salesdesk.org.permissions import can_manage_commissions
 from salesdesk.web.access import require
@@ -218,13 +218,18 @@ def statement_detail(request, pk: int):
     )
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 @login_required
 def statement_csv(request, pk: int):
-    """The statement's lines as CSV (UTF-8 with BOM, formula-escaped)."""
+    """The statement's lines as CSV (UTF-8 with BOM), or as an Excel workbook with
+    `?format=xlsx`; formula-escaped either way."""
     statement = _statement_or_404(request.user, pk)
     mine = statement.owner_id == request.user.pk
     if not (mine or request.user.has_function(FunctionPermission.EXPORT)):
         raise PermissionDenied
+    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
     headers = [
         _("Source"),
         _("Contract number"),
@@ -277,9 +282,13 @@ def statement_csv(request, pk: int):
         actor=request.user,
         request=request,
         target=statement,
-        data={"what": "commission_statement", "rows": len(rows) - 1},
+        data={"what": "commission_statement", "rows": len(rows) - 1, "format": fmt},
     )
-    response = HttpResponse(csv_bytes(headers, rows), content_type="text/csv; charset=utf-8")
-    name = f"commission-{statement.owner.username}-{statement.period_label}.csv"
+    name = f"commission-{statement.owner.username}-{statement.period_label}.{fmt}"
+    if fmt == "xlsx":
+        sheet = _("Commission statement")[:31]
+        response = HttpResponse(xlsx_bytes([(sheet, headers, rows)]), content_type=XLSX)
+    else:
+        response = HttpResponse(csv_bytes(headers, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
