@@ -7,9 +7,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from pypinyin import lazy_pinyin
-from pypinyin.constants import RE_HANS
-from pypinyin.seg.simpleseg import simple_seg
+# pypinyin through pinyin_phrases: its phrase dictionary loaded compactly (D56).
+from salesdesk.customers.pinyin_phrases import RE_HANS, lazy_pinyin, simple_seg
 
 # Words that do not distinguish one company from another: "北京星辰科技有限公司" and
 # "星辰科技(北京)有限责任公司" are the same customer for a duplicate check.
