@@ -196,6 +196,22 @@ def query(db: Path, sql: str) -> list[tuple]:
         con.close()
 
 
+def test_demo_only_builds_the_named_domains_and_what_they_need(tmp_path):
+    env = cli_env(tmp_path)
+    db = tmp_path / "salesdesk.sqlite3"
+    assert (
+        "unknown demo builders: nope" in salesdesk(env, "demo", "--only", "nope", expect=1).stderr
+    )
+    assert (
+        not db.exists() or query(db, "SELECT name FROM sqlite_master WHERE name='org_user'") == []
+    )
+    salesdesk(env, "demo", "--only", "customers")
+    assert query(db, "SELECT COUNT(*) FROM org_user") == [(59,)]
+    assert query(db, "SELECT COUNT(*) > 1000 FROM customers_customer") == [(1,)]
+    assert query(db, "SELECT COUNT(*) FROM pipeline_opportunity") == [(0,)]
+    assert query(db, "SELECT COUNT(*) FROM sales_contract") == [(0,)]
+
+
 def test_demo_backup_restore_round_trip_on_sqlite(tmp_path):
     env = cli_env(tmp_path)
     db = tmp_path / "salesdesk.sqlite3"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 BuildFn = Callable[["DemoContext"], None]  # noqa: F821 - forward reference for readers
@@ -69,8 +69,9 @@ class DemoRegistry:
             importlib.import_module(f"{package.__name__}.{module.name}")
         self._loaded = True
 
-    def ordered(self) -> list[Builder]:
-        """Builders in dependency order (a stable topological sort by registration order)."""
+    def ordered(self, only: Iterable[str] | None = None) -> list[Builder]:
+        """Builders in dependency order (a stable topological sort by registration order);
+        with `only`, just those builders and what they need."""
         self.load()
         done: list[Builder] = []
         seen: set[str] = set()
@@ -90,7 +91,14 @@ class DemoRegistry:
             seen.add(builder.name)
             done.append(builder)
 
-        for builder in list(self.builders.values()):
+        if only is None:
+            wanted = list(self.builders.values())
+        else:
+            unknown = sorted(set(only) - set(self.builders))
+            if unknown:
+                raise ValueError(f"unknown demo builders: {', '.join(unknown)}")
+            wanted = [b for b in self.builders.values() if b.name in set(only)]
+        for builder in wanted:
             visit(builder)
         return done
 

@@ -218,6 +218,11 @@ def test_registry_orders_builders_by_dependency_and_rejects_unknown_ones():
     reg.register("customers", after=("org",))(lambda ctx: calls.append("customers"))
     reg.register("org")(lambda ctx: calls.append("org"))
     assert [b.name for b in reg.ordered()] == ["org", "customers", "deals"]
+    reg.register("notes", after=("org",))(lambda ctx: calls.append("notes"))
+    assert [b.name for b in reg.ordered(["deals"])] == ["org", "customers", "deals"]
+    assert [b.name for b in reg.ordered(["notes", "customers"])] == ["org", "customers", "notes"]
+    with pytest.raises(ValueError, match="unknown demo builders: nope"):
+        reg.ordered(["deals", "nope"])
     reg.register("broken", after=("nothing",))(lambda ctx: None)
     with pytest.raises(RuntimeError, match="unknown 'nothing'"):
         reg.ordered()
