@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -74,16 +74,19 @@ class RecordPages:
         form = self.form(request.POST or None, initial=self.form.initial_from(record))
         conflict = None
         if request.method == "POST" and form.is_valid():
-            saved, conflict = save_through_service(
-                form,
-                lambda: self.update(
-                    record,
-                    actor=request.user,
-                    expected_version=form.cleaned_data["version"],
-                    request=request,
-                    **form.service_fields(),
-                ),
-            )
+            try:
+                saved, conflict = save_through_service(
+                    form,
+                    lambda: self.update(
+                        record,
+                        actor=request.user,
+                        expected_version=form.cleaned_data["version"],
+                        request=request,
+                        **form.service_fields(),
+                    ),
+                )
+            except ObjectDoesNotExist:  # deleted by someone else meanwhile
+                raise Http404 from None
             if saved:
                 messages.success(request, self.saved)
                 return redirect(f"{self.url}_list")

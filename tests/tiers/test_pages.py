@@ -201,3 +201,18 @@ def test_the_kpi_scheme_list_says_which_tier_each_scheme_is_for(org, tiers, logi
         for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
     ]
     assert {row[0]: row[2] for row in rows} == {SCHEME["name"]: "Every tier", "Gold": "金牌"}
+
+
+def test_editing_a_tier_someone_deleted_meanwhile_is_a_404(org, tiers, login, monkeypatch):
+    tier = tiers["gold"]
+    admin = login(org.admin)
+    form = {"code": tier.code, "name": "金牌 2", "rank": str(tier.rank), "version": "1"}
+    form.update(customer_quota="0", target_multiplier="1", commission_rate="0")
+
+    def deleted_meanwhile(**kwargs):
+        raise Tier.DoesNotExist
+
+    monkeypatch.setattr(services, "tier_update", deleted_meanwhile)
+    assert admin.post(f"/settings/tiers/{tier.pk}/", form).status_code == 404
+    tier.refresh_from_db()
+    assert tier.name == "金牌"
